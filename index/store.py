@@ -1,0 +1,413 @@
+"""An index folder: SQLite rows, a FAISS file and BM25 postings that always agree.
+
+Layout of the folder:
+
+    manifest.json          schema version, embedder, dimension, tokenizer
+    index.sqlite           articles, chunks, sentences (with vectors), entities, generation
+    vectors.<gen>.faiss    chunk vectors of generation <gen>, ids = chunk ids
+    lexical.<gen>.npz      BM25 postings of generation <gen>
+    write.lock             held by the one process that may write
+
+A write builds the files of generation N+1 beside those of N, then commits the
+rows and the new number in one SQLite transaction. Until that commit readers
+use N; a writer killed before it leaves N as it was. Readers check the number
+at each snapshot and load the new files when it moves, so a long-running page
+sees new articles without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index import database
+from index.articles import Article, Skipped, read_paths
+from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
+from index.embedder import Embedder, configured_model, load_embedder
+from index.lexical import LexicalIndex, terms
+from index.lock import WriteLock
+from index.nlp import Entity, Sentence, analyse
+
+SCHEMA_VERSION = 1
+Progress = Callable[[int, int], None]
+
+
+class IndexError_(Exception):
+    """Base for errors a person must act on; the message says what to do."""
+
+
+class EmbedderMismatch(IndexError_):
+    pass
+
+
+def default_index_dir() -> Path:
+    """NEWSQA_INDEX if set, else ~/.local/share/newsqa/index (XDG_DATA_HOME respected)."""
+    if os.environ.get("NEWSQA_INDEX"):
+        return Path(os.environ["NEWSQA_INDEX"]).expanduser()
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data / "newsqa" / "index"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a write did, as the CLI's summary line and its --json object."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    seconds: float = 0.0
+    added_ids: tuple[str, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["skipped"] = [s.to_dict() for s in self.skipped]
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+    def summary(self) -> str:
+        line = (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+                f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
+                f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s")
+        return line + "".join(f"\n  skipped {s.path}: {s.reason}" for s in self.skipped)
+
+
+@dataclass(frozen=True)
+class Status:
+    path: str
+    documents: int
+    chunks: int
+    embedder: str
+    dimension: int
+    tokenizer: str
+    generation: int
+    size_bytes: int
+    last_build: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (f"{self.path}: {self.documents} documents, {self.chunks} chunks, "
+                f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, "
+                f"generation {self.generation}, last build {self.last_build or 'never'}")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with everything the answerer reads, all from one generation."""
+
+    chunk: Chunk
+    article: Article
+    sentences: tuple[Sentence, ...]
+    sentence_vectors: np.ndarray
+    entities: tuple[Entity, ...]
+
+
+@dataclass
+class _Generation:
+    number: int
+    vectors: faiss.IndexIDMap2
+    lexical: LexicalIndex
+
+
+class Index:
+    """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
+
+    def __init__(self, path: Path, embedder_name: str, manifest: dict) -> None:
+        self.path = path
+        self.embedder_name = embedder_name
+        self.manifest = manifest
+        self._db = database.connect(path / "index.sqlite")
+        self._lock = threading.RLock()
+        self._generation: _Generation | None = None
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, embedder: str | None = None) -> Index:
+        """Open or create an index; an existing one must be opened with the embedder it was built with."""
+        folder = Path(path) if path else default_index_dir()
+        name = Embedder.canonical(embedder or configured_model())
+        manifest_path = folder / "manifest.json"
+        if manifest_path.exists():
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("schema") != SCHEMA_VERSION:
+                raise IndexError_(f"{folder} has schema {manifest.get('schema')}, this version "
+                                  f"reads {SCHEMA_VERSION}: rebuild it into a new folder")
+            if manifest["embedder"] != name:
+                raise EmbedderMismatch(
+                    f"{folder} was built with embedder {manifest['embedder']!r}, not {name!r}: "
+                    f"open it with that embedder or rebuild it into a new folder")
+            return cls(folder, name, manifest)
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"schema": SCHEMA_VERSION, "embedder": name,
+                    "dimension": load_embedder(name).dimension, "tokenizer": TOKENIZER,
+                    "chunk_max_tokens": DEFAULT_MAX_TOKENS}
+        _write_atomically(manifest_path, json.dumps(manifest, indent=2).encode())
+        return cls(folder, name, manifest)
+
+    @property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.embedder_name)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Reading ---------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Index]:
+        """Reads inside see one generation, even while a writer commits the next."""
+        with self._lock:
+            if self._depth:
+                yield self
+                return
+            self._db.execute("BEGIN")
+            self._depth += 1
+            try:
+                number = int(database.get_meta(self._db, "generation", "0"))
+                if self._generation is None or self._generation.number != number:
+                    self._generation = self._load_generation(number)
+                yield self
+            finally:
+                self._depth -= 1
+                self._db.execute("COMMIT")
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine) pairs, best first."""
+        with self.snapshot():
+            vectors = self._generation.vectors
+            if not vectors.ntotal:
+                return []
+            scores, ids = vectors.search(vector.reshape(1, -1).astype(np.float32),
+                                         min(k, vectors.ntotal))
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
+        """(chunk id, BM25) pairs, best first."""
+        with self.snapshot():
+            return self._generation.lexical.search(terms(text), k)
+
+    def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
+        """The chunks with their article, sentences and entities, in the order asked."""
+        with self.snapshot():
+            found = database.chunks(self._db, list(chunk_ids))
+            docs: dict[str, tuple] = {}
+            result = []
+            for chunk_id in chunk_ids:
+                chunk = found.get(chunk_id)
+                if chunk is None:
+                    continue
+                if chunk.doc_id not in docs:
+                    spans, vectors = database.sentences(self._db, chunk.doc_id)
+                    docs[chunk.doc_id] = (database.article(self._db, chunk.doc_id), spans,
+                                          vectors, database.entities(self._db, chunk.doc_id))
+                article, spans, vectors, ents = docs[chunk.doc_id]
+                inside = [i for i, s in enumerate(spans) if s.end > chunk.start and s.start < chunk.end]
+                result.append(Passage(
+                    chunk, article, tuple(spans[i] for i in inside), vectors[inside],
+                    tuple(e for e in ents if e.start >= chunk.start and e.end <= chunk.end)))
+            return result
+
+    def article(self, doc_id: str) -> Article | None:
+        with self.snapshot():
+            return database.article(self._db, doc_id)
+
+    def documents(self) -> list[dict]:
+        """One row per article: doc_id, title, date, path, indexed_at, chunks."""
+        with self.snapshot():
+            return database.document_rows(self._db)
+
+    def status(self) -> Status:
+        with self.snapshot():
+            docs, n_chunks = database.counts(self._db)
+            generation = int(database.get_meta(self._db, "generation", "0"))
+            last = database.get_meta(self._db, "last_build")
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        return Status(str(self.path), docs, n_chunks, self.embedder_name,
+                      int(self.manifest["dimension"]), self.manifest["tokenizer"],
+                      generation, size, last)
+
+    def _load_generation(self, number: int) -> _Generation:
+        vectors_file = self.path / f"vectors.{number}.faiss"
+        lexical_file = self.path / f"lexical.{number}.npz"
+        if number and vectors_file.exists():
+            return _Generation(number, faiss.read_index(str(vectors_file)),
+                               LexicalIndex.load(lexical_file))
+        flat = faiss.IndexFlatIP(int(self.manifest["dimension"]))
+        return _Generation(number, faiss.IndexIDMap2(flat), LexicalIndex.empty())
+
+    # Writing ---------------------------------------------------------------
+
+    def build(self, paths: Iterable[str | Path], prune: bool = False,
+              progress: Progress | None = None) -> Report:
+        """Index every article under the paths; unchanged articles are not embedded again.
+
+        With prune, articles no longer found under the paths are removed.
+        """
+        started = time.perf_counter()
+        articles, skipped = read_paths(paths)
+        with WriteLock(self.path):
+            gone = []
+            if prune:
+                seen = {a.doc_id for a in articles}
+                gone = [d for d in database.hashes(self._db) if d not in seen]
+            return self._write(articles, gone, skipped, progress, started)
+
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> Report:
+        return self.build(paths, prune=False, progress=progress)
+
+    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> Report:
+        """Index articles made in code rather than read from files."""
+        with WriteLock(self.path):
+            return self._write(list(articles), [], [], progress, time.perf_counter())
+
+    def remove(self, doc_ids: Iterable[str]) -> Report:
+        started = time.perf_counter()
+        with WriteLock(self.path):
+            known = database.hashes(self._db)
+            wanted = list(dict.fromkeys(doc_ids))
+            missing = tuple(Skipped(d, "no such document in the index")
+                            for d in wanted if d not in known)
+            return self._write([], [d for d in wanted if d in known], list(missing), None, started)
+
+    def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
+               progress: Progress | None, started: float) -> Report:
+        # A connection of its own, so readers of this object keep answering meanwhile.
+        db = database.connect(self.path / "index.sqlite")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                report = self._write_in_transaction(db, articles, removals, skipped, progress,
+                                                    started)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            self._drop_old_files(int(database.get_meta(db, "generation", "0")))
+        finally:
+            db.close()
+        return report
+
+    def _write_in_transaction(self, db, articles, removals, skipped, progress, started) -> Report:
+        known = database.hashes(db)
+        fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
+        unchanged = len(articles) - len(fresh)
+        replaced = [a.doc_id for a in fresh if a.doc_id in known]
+        if not fresh and not removals:
+            return Report(unchanged=unchanged, skipped=tuple(skipped),
+                          seconds=time.perf_counter() - started)
+        number = int(database.get_meta(db, "generation", "0"))
+        current = self._load_generation(number)
+        old_chunks = database.chunk_ids_of(db, replaced + removals)
+        database.delete_documents(db, replaced + removals)
+        next_id = int(database.get_meta(db, "next_chunk_id", "1"))
+        embedded = _embed_articles(self.embedder, fresh, next_id, progress)
+        now = time.time()
+        ids, vectors, lexical_rows = [], [], []
+        for article, chunks, sentences, sentence_vectors, entities, chunk_vectors in embedded:
+            database.insert_document(db, article, now, chunks, sentences, sentence_vectors,
+                                     entities)
+            ids += [c.chunk_id for c in chunks]
+            vectors.append(chunk_vectors)
+            lexical_rows += [(c.chunk_id, terms(article.text[c.start:c.end])) for c in chunks]
+        if old_chunks:
+            current.vectors.remove_ids(np.array(old_chunks, dtype=np.int64))
+        if ids:
+            current.vectors.add_with_ids(np.vstack(vectors), np.array(ids, dtype=np.int64))
+        lexical = current.lexical.updated(old_chunks, lexical_rows)
+        new = number + 1
+        _write_atomically(self.path / f"vectors.{new}.faiss",
+                          faiss.serialize_index(current.vectors).tobytes())
+        lexical_tmp = self.path / f"lexical.{new}.npz.tmp"
+        lexical.save(lexical_tmp)
+        _fsync_replace(lexical_tmp, self.path / f"lexical.{new}.npz")
+        database.set_meta(db, generation=new, next_chunk_id=next_id + len(ids),
+                          last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
+        gone = set(removals)
+        return Report(added=len(fresh) - len(replaced), updated=len(replaced), removed=len(gone),
+                      unchanged=unchanged, chunks_embedded=len(ids), skipped=tuple(skipped),
+                      seconds=time.perf_counter() - started,
+                      added_ids=tuple(a.doc_id for a in fresh))
+
+    def _drop_old_files(self, number: int) -> None:
+        """Keep this generation and the one before it: a reader may be loading that one now."""
+        for file in self.path.glob("*.*.*"):
+            parts = file.name.split(".")
+            if parts[0] in ("vectors", "lexical") and parts[1].isdigit():
+                generation = int(parts[1])
+                if generation < number - 1 or generation > number:
+                    with suppress(FileNotFoundError):
+                        file.unlink()
+
+
+def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: int,
+                    progress: Progress | None, batch: int = 64) -> Iterator[tuple]:
+    """Per article: (article, chunks with ids, sentences, their vectors, entities, chunk vectors).
+
+    Progress is reported in articles. Articles go through spaCy and the embedder in groups, so short ones share batches.
+    """
+    for first in range(0, len(articles), batch):
+        group = articles[first:first + batch]
+        prepared = []
+        for article, (sentences, entities) in zip(group, analyse([a.text for a in group]),
+                                                  strict=True):
+            chunks = chunk_article(article.doc_id, article.text, sentences, fits=embedder.fits)
+            chunks = [Chunk(c.doc_id, c.ordinal, c.start, c.end, c.n_tokens, next_id + i)
+                      for i, c in enumerate(chunks)]
+            next_id += len(chunks)
+            prepared.append((article, chunks, sentences, entities, _home_chunks(sentences, chunks)))
+        texts, spans = [], []
+        for article, chunks, sentences, _, homes in prepared:
+            per_chunk: list[list[tuple[int, int]]] = [[] for _ in chunks]
+            for s, home in zip(sentences, homes, strict=True):
+                c = chunks[home]
+                per_chunk[home].append((max(s.start, c.start) - c.start, min(s.end, c.end) - c.start))
+            texts += [article.text[c.start:c.end] for c in chunks]
+            spans += per_chunk
+        chunk_vectors, parts = embedder.encode_with_spans(texts, spans) if texts else (None, [])
+        row = 0
+        for article, chunks, sentences, entities, homes in prepared:
+            mine = parts[row:row + len(chunks)]
+            used = [0] * len(chunks)
+            sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+            for i, home in enumerate(homes):
+                sentence_vectors[i] = mine[home][used[home]]
+                used[home] += 1
+            yield (article, chunks, sentences, sentence_vectors, entities,
+                   chunk_vectors[row:row + len(chunks)])
+            row += len(chunks)
+        if progress:
+            progress(first + len(group), len(articles))
+
+
+def _home_chunks(sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> list[int]:
+    """For each sentence, the chunk that holds most of it: its vector is pooled there."""
+    homes = []
+    for s in sentences:
+        overlaps = [min(s.end, c.end) - max(s.start, c.start) for c in chunks]
+        homes.append(int(np.argmax(overlaps)))
+    return homes
+
+
+def _fsync_replace(tmp: Path, final: Path) -> None:
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, final)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    _fsync_replace(tmp, path)
