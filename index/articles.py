@@ -223,8 +223,10 @@ def doc_id_for(path: Path, root: Path | None) -> str:
     return relative.with_suffix("").as_posix()
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path | None]]:
-    """Each file with the folder its id is relative to (None for a file named directly)."""
+def iter_files(paths: Iterable[str | Path],
+               root: Path | None = None) -> Iterator[tuple[Path, Path | None]]:
+    """Each file with the folder its id is relative to: the folder it was found in, else
+    `root`, else none (a file named directly is known by its name)."""
     for given in map(Path, paths):
         if given.is_dir():
             for path in sorted(given.rglob("*")):
@@ -232,19 +234,19 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path | None]
                 if path.is_file() and not hidden:
                     yield path, given
         else:
-            yield given, None
+            yield given, root
 
 
-def read_paths(paths: Iterable[str | Path],
+def read_paths(paths: Iterable[str | Path], root: Path | None = None,
                max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Article], list[Skipped]]:
     """All articles under the given files and folders; later duplicates of an id are skipped."""
     articles: dict[str, Article] = {}
     skipped: list[Skipped] = []
-    for path, root in iter_files(paths):
+    for path, base in iter_files(paths, root):
         if not path.exists():
             skipped.append(Skipped(str(path), "no such file or folder"))
             continue
-        for item in read_file(path, doc_id_for(path, root), max_bytes):
+        for item in read_file(path, doc_id_for(path, base), max_bytes):
             if isinstance(item, Skipped):
                 skipped.append(item)
             elif item.doc_id in articles:

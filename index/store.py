@@ -251,13 +251,14 @@ class Index:
     # Writing ---------------------------------------------------------------
 
     def build(self, paths: Iterable[str | Path], prune: bool = False,
-              progress: Progress | None = None) -> Report:
+              progress: Progress | None = None, root: str | Path | None = None) -> Report:
         """Index every article under the paths; unchanged articles are not embedded again.
 
-        With prune, articles no longer found under the paths are removed.
+        With prune, articles no longer found under the paths are removed. Files named
+        directly get ids relative to `root` when given (a watched folder), else their name.
         """
         started = time.perf_counter()
-        articles, skipped = read_paths(paths)
+        articles, skipped = read_paths(paths, Path(root) if root else None)
         with WriteLock(self.path):
             gone = []
             if prune:
@@ -265,8 +266,9 @@ class Index:
                 gone = [d for d in database.hashes(self._db) if d not in seen]
             return self._write(articles, gone, skipped, progress, started)
 
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> Report:
-        return self.build(paths, prune=False, progress=progress)
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
+            root: str | Path | None = None) -> Report:
+        return self.build(paths, prune=False, progress=progress, root=root)
 
     def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> Report:
         """Index articles made in code rather than read from files."""

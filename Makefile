@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up .venv when needed.
+PY      := .venv/bin/python
+STAMP   := .venv/.installed
+SEEDS_INDEX ?= .index/seeds
+export HF_HUB_OFFLINE := 1
+export NEWSQA_INDEX ?= $(abspath $(SEEDS_INDEX))
+
+.PHONY: run test lint bench bench-smoke browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NEWSQA_INDEX)/manifest.json: | $(STAMP)
+	$(PY) -m index build seeds --index $(NEWSQA_INDEX)
+
+run: $(STAMP) $(NEWSQA_INDEX)/manifest.json
+	$(PY) -m index status --index $(NEWSQA_INDEX)
+	$(PY) -m ui --index $(NEWSQA_INDEX)
+
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+test: $(STAMP) browser-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench.run all
+
+clean:
+	rm -rf .venv .index .pytest_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""`python -m index`: build, add, remove, status and watch an index folder.
+
+Every command ends with one summary line; with --json it prints that summary as
+one JSON object on stdout instead, for scripts. Errors a person can fix are
+one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+
+from index.lock import IndexLocked
+from index.store import Index, IndexError_, Report, Status, default_index_dir
+
+
+
+def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A tqdm bar on stderr, counted in articles, or nothing when --json or --quiet."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar: list[tqdm] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, unit="article", desc="embedding", file=sys.stderr,
+                            dynamic_ncols=True))
+        bar[0].n = done
+        bar[0].refresh()
+
+    return update, lambda: bar and bar[0].close()
+
+
+def _emit(result: Report | Status, as_json: bool) -> None:
+    print(json.dumps(result.to_dict()) if as_json else result.summary())
+
+
+def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Report]) -> int:
+    index = Index.open(args.index)
+    progress, close = _progress_bar(not args.json and not args.quiet)
+    try:
+        report = run(index, progress)
+    finally:
+        close()
+    _emit(report, args.json)
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from index.watch import Watcher
+
+    index = Index.open(args.index)
+    print(index.build([args.folder], prune=args.prune).summary(), flush=True)
+    watcher = Watcher(index, args.folder, on_report=lambda r: print(r.summary(), flush=True))
+    watcher.start()
+    print(f"watching {args.folder} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        watcher.stop()
+        print(f"stopped watching; {index.status().summary()}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m index",
+        description="Index news articles for question answering. "
+                    f"Default index folder: {default_index_dir()} (set NEWSQA_INDEX or --index).")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, text: str, json_flag: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--index", help="index folder (default: $NEWSQA_INDEX or the one above)")
+        if json_flag:
+            sub.add_argument("--json", action="store_true", help="print the summary as JSON")
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        return sub
+
+    build = command("build", "index files and folders; unchanged articles are skipped")
+    build.add_argument("paths", nargs="+", metavar="PATH")
+    build.add_argument("--prune", action="store_true",
+                       help="remove indexed articles no longer found under PATH")
+    add = command("add", "index the given files (ids are their names without extension)")
+    add.add_argument("paths", nargs="+", metavar="FILE")
+    remove = command("remove", "remove articles by id")
+    remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    command("status", "documents, chunks, embedder, size and last build")
+    watch = command("watch", "index a folder, then keep indexing files as they arrive",
+                    json_flag=False)
+    watch.add_argument("folder", metavar="FOLDER")
+    watch.add_argument("--prune", action="store_true", help="first remove articles not in FOLDER")
+    watch.set_defaults(json=False)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _write(args, lambda ix, p: ix.build(args.paths, prune=args.prune, progress=p))
+        if args.command == "add":
+            return _write(args, lambda ix, p: ix.add(args.paths, progress=p))
+        if args.command == "remove":
+            return _write(args, lambda ix, p: ix.remove(args.doc_ids))
+        if args.command == "status":
+            _emit(Index.open(args.index).status(), args.json)
+            return 0
+        return _watch(args)
+    except (IndexError_, IndexLocked) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,109 @@
+"""Keep an index in step with a folder: files dropped in are searchable within seconds.
+
+Events are collected for a short quiet period and applied as one write, so a
+copy of a hundred files makes one new generation, not a hundred.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from index.articles import SUPPORTED_SUFFIXES, doc_id_for
+from index.store import Index, Report
+
+
+class _Collector(FileSystemEventHandler):
+    def __init__(self) -> None:
+        self.changed: set[Path] = set()
+        self.deleted: set[Path] = set()
+        self.lock = threading.Lock()
+        self.last_event = 0.0
+
+    def _note(self, path: str, deleted: bool) -> None:
+        file = Path(path)
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES or file.name.startswith("."):
+            return
+        with self.lock:
+            (self.deleted if deleted else self.changed).add(file)
+            (self.changed if deleted else self.deleted).discard(file)
+            self.last_event = time.monotonic()
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._note(event.src_path, deleted=False)
+
+    on_modified = on_created
+
+    def on_closed(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._note(event.src_path, deleted=False)
+
+    def on_deleted(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._note(event.src_path, deleted=True)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self._note(event.src_path, deleted=True)
+            self._note(event.dest_path, deleted=False)
+
+    def take(self, quiet: float) -> tuple[set[Path], set[Path]]:
+        with self.lock:
+            if not (self.changed or self.deleted) or time.monotonic() - self.last_event < quiet:
+                return set(), set()
+            changed, deleted = self.changed, self.deleted
+            self.changed, self.deleted = set(), set()
+            return changed, deleted
+
+
+class Watcher:
+    """Watches `folder` in a background thread; `stop()` ends it. Ids are relative to `folder`."""
+
+    def __init__(self, index: Index, folder: str | Path, quiet: float = 0.5,
+                 on_report: Callable[[Report], None] | None = None) -> None:
+        self.index = index
+        self.folder = Path(folder)
+        self.quiet = quiet
+        self.on_report = on_report
+        self._collector = _Collector()
+        self._observer = Observer()
+        self._observer.schedule(self._collector, str(self.folder), recursive=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="newsqa-watch", daemon=True)
+
+    def start(self) -> Watcher:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._observer.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._observer.stop()
+        self._observer.join()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            changed, deleted = self._collector.take(self.quiet)
+            if changed or deleted:
+                self.apply(changed, deleted)
+
+    def apply(self, changed: set[Path], deleted: set[Path]) -> None:
+        present = sorted(p for p in changed if p.exists())
+        reports = []
+        if present:
+            reports.append(self.index.add(present, root=self.folder))
+        gone = [doc_id_for(p, self.folder) for p in deleted if not p.exists()]
+        known = {row["doc_id"] for row in self.index.documents()}
+        if gone := [d for d in gone if d in known]:
+            reports.append(self.index.remove(gone))
+        for report in reports:
+            if self.on_report:
+                self.on_report(report)

@@ -1,0 +1,97 @@
+"""What `ask()` returns: positions with their citations, and where sources disagree.
+
+Shaped like Haystack's ExtractedAnswer: every quote carries an explicit span
+into the stored article text, so `article.text[start:end] == quote` can be
+checked by anyone, always.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a position is said: a quote, its span, and the sentence around it."""
+
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    sentence_start: int
+    sentence_end: int
+    date: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Position:
+    """One answer value with every source that gives it.
+
+    `support` counts distinct documents; `disputed` marks the side of a conflict
+    that fewer sources take. Both sides are always kept.
+    """
+
+    text: str
+    score: float
+    support: int
+    disputed: bool
+    citations: tuple[Citation, ...]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "score": round(self.score, 4), "support": self.support,
+                "disputed": self.disputed, "citations": [c.to_dict() for c in self.citations]}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Positions (indexes into `Answer.answers`) that cannot all be true, and why."""
+
+    answers: tuple[int, ...]
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"answers": list(self.answers), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answers: tuple[Position, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    message: str = ""
+
+    @property
+    def conflict(self) -> bool:
+        return bool(self.conflicts)
+
+    @property
+    def no_answer(self) -> bool:
+        return not self.answers
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answers": [p.to_dict() for p in self.answers],
+                "conflict": self.conflict, "conflicts": [c.to_dict() for c in self.conflicts],
+                "no_answer": self.no_answer, "message": self.message}
+
+    def to_text(self) -> str:
+        """The readable answer the CLI prints: each side with its sources."""
+        if self.no_answer:
+            return self.message or "No answer in these articles."
+        lines = []
+        if self.conflict:
+            lines.append("Sources disagree:")
+            for conflict in self.conflicts:
+                lines.append(f"  ({conflict.reason})")
+        for n, position in enumerate(self.answers, start=1):
+            mark = " [disputed]" if position.disputed else ""
+            sources = "s" if position.support != 1 else ""
+            lines.append(f"{n}. {position.text}{mark} — {position.support} source{sources}, "
+                         f"score {position.score:.2f}")
+            for c in position.citations:
+                lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\"")
+        return "\n".join(lines)
+
