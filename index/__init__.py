@@ -18,9 +18,11 @@ from index.store import (
     Report,
     Status,
     default_index_dir,
+    open_default,
 )
 
 __all__ = [
     "Article", "Chunk", "EmbedderMismatch", "Entity", "Index", "IndexError_", "IndexLocked",
-    "Passage", "Report", "Sentence", "Skipped", "Status", "default_index_dir", "read_paths",
+    "Passage", "Report", "Sentence", "Skipped", "Status", "default_index_dir", "open_default",
+    "read_paths",
 ]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ClassVar
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -104,14 +105,15 @@ def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _Unreadable(f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
+        raise _Unreadable(
+            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
 
 
 class _VisibleText(html.parser.HTMLParser):
     """Collects what a browser would show, with block elements as line breaks."""
 
-    _HIDDEN = {"script", "style", "noscript", "template", "head", "svg"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article",
+    _HIDDEN: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head", "svg"}
+    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article",
               "section", "header", "footer", "blockquote", "pre", "ul", "ol", "table"}
 
     def __init__(self) -> None:

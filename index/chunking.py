@@ -48,6 +48,15 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode_ordinary(text))
 
 
+def _split_chars(text: str, start: int, end: int, budget: int) -> list[Sentence]:
+    """Pieces of one "word" that alone exceeds the budget (CJK written without spaces, a URL,
+    a data blob), cut between characters by halving: there is no better boundary to use."""
+    if end - start <= 1 or count_tokens(text[start:end]) <= budget:
+        return [Sentence(start, end)]
+    middle = (start + end) // 2
+    return _split_chars(text, start, middle, budget) + _split_chars(text, middle, end, budget)
+
+
 def _split_long(text: str, span: Sentence, budget: int) -> list[Sentence]:
     """Word-boundary pieces of a sentence that alone exceeds the budget (tables, lists)."""
     pieces: list[Sentence] = []
@@ -58,12 +67,16 @@ def _split_long(text: str, span: Sentence, budget: int) -> list[Sentence]:
         if used and used + n > budget:
             pieces.append(Sentence(start, word.start()))
             used = 0
+        if n > budget:
+            pieces.extend(_split_chars(text, word.start(), word.end(), budget))
+            continue
         if not used:
             start = word.start()
         used += n
     if used:
         pieces.append(Sentence(start, span.end))
-    return [Sentence(p.start, p.start + len(text[p.start:p.end].rstrip())) for p in pieces]
+    pieces = [Sentence(p.start, p.start + len(text[p.start:p.end].rstrip())) for p in pieces]
+    return [p for p in pieces if p.end > p.start]
 
 
 def _pack(units: Sequence[Sentence], sizes: Sequence[int], budget: int,
@@ -99,16 +112,19 @@ def chunk_article(doc_id: str, text: str, sentences: Sequence[Sentence],
             units.extend(_split_long(text, sentence, max_tokens))
         else:
             units.append(sentence)
+    # Each unit is counted with the line breaks before it: they are tokens of a chunk too.
     sizes = [len(t) for t in encoding().encode_ordinary_batch(
-        [text[u.start:u.end] for u in units])]
+        [text[(units[n - 1].end if n else u.start):u.end] for n, u in enumerate(units)])]
     spans: list[tuple[int, int, int]] = []
     for i, j in _pack(units, sizes, max_tokens, overlap_tokens):
         start, end = units[i].start, units[j - 1].end
-        if fits is None or fits(text[start:end]):
-            spans.append((start, end, count_tokens(text[start:end])))
+        n_tokens = count_tokens(text[start:end])
+        if n_tokens <= max_tokens and (fits is None or fits(text[start:end])):
+            spans.append((start, end, n_tokens))
         elif j - i > 1 or max_tokens > 8:
             # Dense text (numbers, foreign scripts) costs the embedder more word pieces
-            # than tiktoken tokens: pack this stretch again at half the size.
+            # than tiktoken tokens, and joined units can cost more than their sum:
+            # pack this stretch again at half the size.
             inner = chunk_article(doc_id, text, units[i:j], max(8, max_tokens // 2),
                                   overlap_tokens // 2, fits)
             spans.extend((c.start, c.end, c.n_tokens) for c in inner)

@@ -17,7 +17,6 @@ from index.lock import IndexLocked
 from index.store import Index, IndexError_, Report, Status, default_index_dir
 
 
-
 def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
     """A tqdm bar on stderr, counted in articles, or nothing when --json or --quiet."""
     if not enabled:

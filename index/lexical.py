@@ -95,6 +95,13 @@ class LexicalIndex:
             vocab,
         )
 
+    def idf(self, term: str) -> float:
+        """Lucene idf; a term the corpus has never seen gets the highest weight."""
+        n_docs = len(self.chunk_ids)
+        i = self.term_of.get(term)
+        df = 0 if i is None else int(self.postings.indptr[i + 1] - self.postings.indptr[i])
+        return float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+
     def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score) for the query, best first; only chunks sharing a term."""
         n_docs = len(self.chunk_ids)

@@ -38,6 +38,7 @@ from index.lock import WriteLock
 from index.nlp import Entity, Sentence, analyse
 
 SCHEMA_VERSION = 1
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 Progress = Callable[[int, int], None]
 
 
@@ -55,6 +56,14 @@ def default_index_dir() -> Path:
         return Path(os.environ["NEWSQA_INDEX"]).expanduser()
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data / "newsqa" / "index"
+
+
+def open_default(path: str | Path | None = None) -> Index:
+    """The index people get without asking for one: built from the seeds on first use."""
+    index = Index.open(path)
+    if not index.status().documents and SEEDS_DIR.is_dir():
+        index.add([SEEDS_DIR])
+    return index
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,12 @@ class Report:
         return data
 
     def summary(self) -> str:
+        """One line per skipped file, then the one-line summary: the summary is always last,
+        where a person (or `tail -1`) looks for it."""
         line = (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
                 f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s")
-        return line + "".join(f"\n  skipped {s.path}: {s.reason}" for s in self.skipped)
+        return "".join(f"  skipped {s.path}: {s.reason}\n" for s in self.skipped) + line
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,16 @@ class Index:
         """(chunk id, BM25) pairs, best first."""
         with self.snapshot():
             return self._generation.lexical.search(terms(text), k)
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunk rows by id; ids of chunks removed since are absent."""
+        with self.snapshot():
+            return database.chunks(self._db, list(chunk_ids))
+
+    def idf(self, words: Sequence[str]) -> dict[str, float]:
+        """BM25 idf of lexical terms (see `index.lexical.terms`) in this generation."""
+        with self.snapshot():
+            return {w: self._generation.lexical.idf(w) for w in words}
 
     def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
         """The chunks with their article, sentences and entities, in the order asked."""

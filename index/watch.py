@@ -15,6 +15,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from index.articles import SUPPORTED_SUFFIXES, doc_id_for
+from index.lock import IndexLocked
 from index.store import Index, Report
 
 
@@ -52,6 +53,13 @@ class _Collector(FileSystemEventHandler):
         if not event.is_directory:
             self._note(event.src_path, deleted=True)
             self._note(event.dest_path, deleted=False)
+
+    def put_back(self, changed: set[Path], deleted: set[Path]) -> None:
+        """Events that could not be applied yet; they wait another quiet period."""
+        with self.lock:
+            self.changed |= changed
+            self.deleted |= deleted
+            self.last_event = time.monotonic()
 
     def take(self, quiet: float) -> tuple[set[Path], set[Path]]:
         with self.lock:
@@ -93,7 +101,12 @@ class Watcher:
         while not self._stop.wait(0.2):
             changed, deleted = self._collector.take(self.quiet)
             if changed or deleted:
-                self.apply(changed, deleted)
+                try:
+                    self.apply(changed, deleted)
+                except IndexLocked:
+                    # Another writer (a build from the command line) has the index: try again
+                    # when it is done, rather than let this thread die and stop watching.
+                    self._collector.put_back(changed, deleted)
 
     def apply(self, changed: set[Path], deleted: set[Path]) -> None:
         present = sorted(p for p in changed if p.exists())

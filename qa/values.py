@@ -1,0 +1,127 @@
+"""Canonical values, so that mentions that say the same thing merge into one position.
+
+"four" and "4", "Nov 7" and "November 7", "Tuesday" in a story dated Monday 17
+November 2025 and "the 18th" of the same month: each pair gets one key. Names
+are compared by their words, so "Takaichi" can join "Sanae Takaichi" while
+"Masaaki Kanai" and "Takashi Kanai" stay apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a dozen": 12, "dozen": 12,
+}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    "January February March April May June July August September October November December".split(),
+    start=1)}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_WEEKDAYS = {d: i for i, d in enumerate(
+    "monday tuesday wednesday thursday friday saturday sunday".split())}
+_TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "president", "prime", "minister", "pm",
+           "the", "of", "and", "general", "director", "chief"}
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: the base of every key."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"^(the|a|an)\s+", "", text.strip())
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def number_value(text: str) -> float | None:
+    """The number a mention states: "3,559 people" -> 3559, "four" -> 4, "2.5 million" -> 2.5e6."""
+    lowered = text.lower()
+    match = _NUMBER.search(lowered)
+    value: float | None = None
+    if match:
+        value = float(match.group().replace(",", ""))
+    else:
+        for word, number in _NUMBER_WORDS.items():
+            if re.search(rf"\b{word}\b", lowered):
+                value = float(number) if value is None else value + number
+    if value is None:
+        return None
+    for word, scale in _SCALES.items():
+        if re.search(rf"\b{word}\b", lowered):
+            value *= scale
+    return value
+
+
+def date_value(text: str, published: str = "") -> str | None:
+    """An ISO date (or year-month, or year) for a date mention, resolved against the
+    article's own date for "Tuesday", "the 18th" and dates without a year."""
+    lowered = text.lower()
+    base = _parse_iso(published)
+    iso = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", lowered)
+    if iso:
+        return iso.group()
+    words = re.findall(r"[a-z]+", lowered)
+    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    ordinal = _ORDINAL.search(lowered)
+    day_match = ordinal or re.search(r"\b(\d{1,2})\b(?!\d)", lowered)
+    day = int(day_match.group(1)) if day_match else None
+    year_match = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", lowered)
+    year = int(year_match.group(1)) if year_match else None
+    weekday = next((_WEEKDAYS[w] for w in words if w in _WEEKDAYS), None)
+    if month is None and day is None and weekday is not None and base:
+        # News convention: a bare weekday is the nearest one to the dateline, this week.
+        delta = (weekday - base.weekday()) % 7
+        if delta > 3:
+            delta -= 7
+        return (base + dt.timedelta(days=delta)).isoformat()
+    if month is None and ordinal and base and year is None:
+        # "the 18th": a day of the month the story was filed in.
+        month, year = base.month, base.year
+    if year is None and month is not None and base:
+        year = base.year
+    if year and month and day and 1 <= day <= 31:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    if year and month:
+        return f"{year:04d}-{month:02d}"
+    if year:
+        return f"{year:04d}"
+    return None
+
+
+def _parse_iso(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words of a name without titles: "Prime Minister Sanae Takaichi" -> {sanae, takaichi}."""
+    return frozenset(w for w in fold(text).split() if w not in _TITLES)
+
+
+def value_key(text: str, label: str, published: str = "") -> str:
+    """One key per meaning: equal keys merge into one position."""
+    if label in ("DATE", "TIME"):
+        date = date_value(text, published)
+        if date:
+            return f"date:{date}"
+    if label in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"):
+        number = number_value(text)
+        if number is not None:
+            unit = "%" if label == "PERCENT" else ("$" if label == "MONEY" else "")
+            return f"num:{number:g}{unit}"
+    if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"):
+        return "name:" + " ".join(sorted(name_words(text)))
+    return "text:" + fold(text)

@@ -1,0 +1,217 @@
+"""HTML for the page: answers with numbered citations, the sources list, articles with marks.
+
+Every piece of text that came from an article, a file name or a person's question
+goes through `html.escape` before it touches markup; markup is only ever built
+around escaped pieces. An article that contains `<script>` shows the word
+`<script>`; it never runs.
+
+Citation links are plain anchors `href="#cite-<answer>-<n>"`: <answer> is the
+answer's number in this chat session and <n> the citation's number inside that
+answer. A small script on the page (see `ui.app.CITATION_CLICKS_JS`) turns a
+click on any such anchor into a request to open that source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from qa.result import Answer, Citation, Position
+
+NO_ANSWER = "No answer in these articles."
+CITE_HREF = re.compile(r"^#?cite-(\d+)-(\d+)$")
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A citation with the number its marker shows, e.g. [2]."""
+
+    number: int
+    citation: Citation
+
+
+def number_citations(answer: Answer) -> list[Numbered]:
+    """One number per distinct (document, span), in reading order, so a quote cited by two
+    positions shares a marker instead of appearing twice in the sources list."""
+    seen: dict[tuple[str, int, int], int] = {}
+    numbered: list[Numbered] = []
+    for position in answer.answers:
+        for citation in position.citations:
+            key = (citation.doc_id, citation.start, citation.end)
+            if key not in seen:
+                seen[key] = len(seen) + 1
+                numbered.append(Numbered(seen[key], citation))
+    return numbered
+
+
+def _numbers_of(position: Position, numbered: Sequence[Numbered]) -> list[Numbered]:
+    keys = {(c.doc_id, c.start, c.end) for c in position.citations}
+    return [n for n in numbered if (n.citation.doc_id, n.citation.start, n.citation.end) in keys]
+
+
+def cite_href(answer_no: int, number: int) -> str:
+    return f"#cite-{answer_no}-{number}"
+
+
+def parse_cite_href(value: str) -> tuple[int, int] | None:
+    """(answer number, citation number) from an anchor's href, or None if it is not one."""
+    match = CITE_HREF.match(str(value or "").strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def find_citation(answer: Answer, number: int) -> Citation | None:
+    for item in number_citations(answer):
+        if item.number == number:
+            return item.citation
+    return None
+
+
+def _marker(answer_no: int, number: int) -> str:
+    return (f'<a class="nqa-cite" href="{cite_href(answer_no, number)}" '
+            f'title="Open source {number}">[{number}]</a>')
+
+
+def _source_label(citation: Citation) -> str:
+    title = citation.title or citation.doc_id
+    date = f", {citation.date}" if citation.date else ""
+    return f"{escape(title)}{escape(date)}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def position_html(position: Position, numbered: Sequence[Numbered], answer_no: int,
+                  label: str = "") -> str:
+    """One answer value: the value, how many documents give it, its markers and quotes."""
+    mine = _numbers_of(position, numbered)
+    markers = "".join(_marker(answer_no, n.number) for n in mine)
+    badge = f'<span class="nqa-badge">{_plural(position.support, "source")}</span>'
+    side = f'<span class="nqa-side">{escape(label)}</span> ' if label else ""
+    quotes = "".join(
+        f'<li><span class="nqa-quote">“{escape(n.citation.quote)}”</span> '
+        f'{_marker(answer_no, n.number)} <span class="nqa-from">{_source_label(n.citation)}'
+        f"</span></li>" for n in mine)
+    css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
+    return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
+            f"</strong> {markers} {badge}<ul class=\"nqa-quotes\">{quotes}</ul></div>")
+
+
+def _side_label(position: Position) -> str:
+    if position.disputed:
+        return "Disputed (fewer sources):"
+    return "Majority:" if position.support > 1 else "One side:"
+
+
+def answer_html(answer: Answer, answer_no: int) -> str:
+    """The assistant's reply: disagreements first and clearly marked, then other positions.
+
+    Kept on one line: the chat renders Markdown, and a blank line inside an HTML block
+    would end the block.
+    """
+    if answer.no_answer:
+        reason = f'<div class="nqa-reason">{escape(answer.message)}</div>' if answer.message else ""
+        return f'<div class="nqa-answer nqa-none"><strong>{NO_ANSWER}</strong>{reason}</div>'
+    numbered = number_citations(answer)
+    parts: list[str] = []
+    in_conflict: set[int] = set()
+    for conflict in answer.conflicts:
+        sides = [i for i in conflict.answers if 0 <= i < len(answer.answers)]
+        in_conflict.update(sides)
+        body = "".join(position_html(answer.answers[i], numbered, answer_no,
+                                     _side_label(answer.answers[i])) for i in sides)
+        parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">'
+                     f"⚠ Sources disagree</div><div class=\"nqa-reason\">"
+                     f"{escape(conflict.reason)}</div>{body}</div>")
+    rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict]
+    if rest and in_conflict:
+        parts.append('<div class="nqa-also">Also found:</div>')
+    parts += [position_html(p, numbered, answer_no) for p in rest]
+    if answer.message:
+        parts.append(f'<div class="nqa-reason">{escape(answer.message)}</div>')
+    return f'<div class="nqa-answer">{"".join(parts)}</div>'
+
+
+def sources_html(answer: Answer | None, answer_no: int) -> str:
+    """The panel beside the chat: each cited article once, with the markers that cite it."""
+    if answer is None:
+        return '<div class="nqa-empty">Ask a question: the articles it cites appear here.</div>'
+    numbered = number_citations(answer)
+    if not numbered:
+        return f'<div class="nqa-empty">No sources for “{escape(answer.question)}”.</div>'
+    by_doc: dict[str, list[Numbered]] = {}
+    for item in numbered:
+        by_doc.setdefault(item.citation.doc_id, []).append(item)
+    items = []
+    for doc_id, cited in by_doc.items():
+        first = cited[0].citation
+        markers = "".join(_marker(answer_no, n.number) for n in cited)
+        items.append(
+            f'<li><a class="nqa-source" href="{cite_href(answer_no, cited[0].number)}">'
+            f'<span class="nqa-source-title">{escape(first.title or doc_id)}</span>'
+            f'<span class="nqa-meta">{escape(first.date or "no date")} · {escape(doc_id)}'
+            f"</span></a> {markers}</li>")
+    return (f'<div class="nqa-sources-for">Sources for “{escape(answer.question)}”</div>'
+            f'<ol class="nqa-sources">{"".join(items)}</ol>')
+
+
+def merge_spans(spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, list[int]]]:
+    """(start, end, number) spans to non-overlapping (start, end, numbers), sorted.
+
+    Overlapping quotes become one mark listing both numbers, so marks never nest.
+    """
+    merged: list[tuple[int, int, list[int]]] = []
+    for start, end, number in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start < merged[-1][1]:
+            last_start, last_end, numbers = merged[-1]
+            merged[-1] = (last_start, max(last_end, end), [*numbers, number])
+        else:
+            merged.append((start, end, [number]))
+    return merged
+
+
+def highlighted_text(text: str, spans: Iterable[tuple[int, int, int]],
+                     focus: int | None = None) -> str:
+    """The article text, escaped piece by piece, with a <mark> around each cited span.
+
+    Offsets index the raw text, so the text is cut first and each piece escaped after;
+    escaping first would shift every offset.
+    """
+    out: list[str] = []
+    cursor = 0
+    for start, end, numbers in merge_spans(spans):
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(escape(text[cursor:start]))
+        css = "nqa-mark nqa-focus" if focus in numbers else "nqa-mark"
+        label = "".join(f"[{n}]" for n in sorted(set(numbers)))
+        out.append(f'<mark class="{css}" data-cite="{label}">{escape(text[start:end])}</mark>'
+                   f'<sup class="nqa-sup">{label}</sup>')
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+def article_html(doc_id: str, title: str, date: str, text: str,
+                 spans: Iterable[tuple[int, int, int]] = (), focus: int | None = None,
+                 note: str = "") -> str:
+    """An opened article: title, date, id, then the full text with the cited spans marked."""
+    note_html = f'<div class="nqa-note">{escape(note)}</div>' if note else ""
+    return (f'<article class="nqa-article" data-doc="{escape(doc_id)}">'
+            f'<h3 class="nqa-article-title">{escape(title or doc_id)}</h3>'
+            f'<div class="nqa-meta">{escape(date or "no date")} · {escape(doc_id)}</div>'
+            f'{note_html}<div class="nqa-body">{highlighted_text(text, spans, focus)}</div>'
+            f"</article>")
+
+
+def placeholder_html(text: str) -> str:
+    return f'<div class="nqa-empty">{escape(text)}</div>'
+
+
+def busy_html(documents: int) -> str:
+    """Shown in the chat while `ask` works, so a slow first answer does not look like a hang."""
+    return (f'<div class="nqa-busy"><span class="nqa-spinner"></span> Searching '
+            f"{_plural(documents, 'article')}…</div>")
