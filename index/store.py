@@ -379,7 +379,8 @@ def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: in
                     progress: Progress | None, batch: int = 64) -> Iterator[tuple]:
     """Per article: (article, chunks with ids, sentences, their vectors, entities, chunk vectors).
 
-    Progress is reported in articles. Articles go through spaCy and the embedder in groups, so short ones share batches.
+    Progress is reported in articles. Articles go through spaCy and the embedder in
+    groups, so short ones share batches.
     """
     for first in range(0, len(articles), batch):
         group = articles[first:first + batch]

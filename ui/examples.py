@@ -21,23 +21,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _WORD = r"[A-Z][\w'-]+"
-_NAME = rf"(?P<name>{_WORD}(?: {_WORD}){{0,2}})"
-_OFFICES = ("Prime Minister", "President", "Vice President", "Minister", "Mayor", "Governor",
-            "Chancellor", "Premier", "Secretary", "Ambassador", "Chief Executive", "CEO",
-            "Chairman", "Chairwoman", "Chair", "Director", "Spokesperson", "Spokesman",
-            "Senator", "King", "Queen", "Coach", "Captain", "Commissioner", "Speaker")
-_OFFICE = r"(?P<office>(?:[A-Z][a-z]+ ){0,2}(?:" + "|".join(_OFFICES) + r"))"
-# "Japanese Prime Minister X", "Japan's Education Minister X", "Taiwan President X"
-_OFFICE_HOLDER = re.compile(rf"\b(?P<place>{_WORD}?)(?P<possessive>'s)? {_OFFICE} {_NAME}")
+_RUN = re.compile(rf"{_WORD}(?: {_WORD})+")   # a run of capitalised words
+_OFFICES = {"Minister", "President", "Mayor", "Governor", "Chancellor", "Premier", "Secretary",
+            "Ambassador", "CEO", "Chairman", "Chairwoman", "Director", "Spokesperson",
+            "Spokesman", "Senator", "King", "Queen", "Coach", "Captain", "Commissioner",
+            "Speaker", "Leader"}
+_DEMONYM = re.compile(r"(?:ese|ian|an|ish|ch|i)$")   # Japanese, Italian, Taiwan, British ...
+_MAX_MODIFIERS = 2                                    # "Vice Foreign Minister"
 _REPORTING = {"said": "say", "warned": "warn", "announced": "announce", "told": "tell",
               "stated": "state", "urged": "urge", "claimed": "claim", "denied": "deny",
               "promised": "promise", "revealed": "reveal", "confirmed": "confirm"}
 _SPEAKER = re.compile(rf"(?:^|[.!?]\s+)(?P<who>{_WORD}(?: {_WORD}){{0,2}})"
                       rf"(?: on {_WORD})? (?P<verb>{'|'.join(_REPORTING)})\b")
-_DEMONYM = re.compile(r"(?:ese|ian|an|ish|ch|i)$")
 _NOT_SUBJECTS = {"The", "A", "An", "It", "He", "She", "They", "We", "I", "This", "That",
-                 "Officials", "Sources", "Media", "Reports", "According"}
-GENERIC_WORDS = 8
+                 "Officials", "Sources", "Media", "Reports", "According", "In", "On"}
+_DATELINE = re.compile(r"^\s*(?:[A-Z][A-Za-z .]+:|date \S+ [A-Z]+:)\s*")
+GENERIC_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -51,27 +50,43 @@ class Doc:
 
 
 def office_questions(docs: Iterable[Doc]) -> list[str]:
-    """ "Who is the <place> <office>?" ranked by how many different holders sources name."""
+    """ "Who is the <place> <office>?", offices with the most different holders first."""
     holders: dict[str, set[str]] = defaultdict(set)
     mentions: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
-        for match in _OFFICE_HOLDER.finditer(doc.text):
-            question = _office_question(match.group("place"), bool(match.group("possessive")),
-                                        match.group("office"))
-            if question:
-                holders[question].add(match.group("name").split()[-1])
+        for run in _RUN.finditer(doc.text):
+            found = _office_in(run.group().split())
+            if found:
+                question, holder = found
+                holders[question].add(holder)
                 mentions[question].add(doc.doc_id)
-    ranked = sorted(holders, key=lambda q: (-len(holders[q]), -len(mentions[q]), q))
-    return ranked
+    return sorted(holders, key=lambda q: (-len(holders[q]), -len(mentions[q]), q))
 
 
-def _office_question(place: str, possessive: bool, office: str) -> str:
-    """Only offices tied to a place: "Who is the Minister?" alone is too vague to answer."""
-    if not place or place in _NOT_SUBJECTS:
-        return ""
-    if possessive or not _DEMONYM.search(place):
-        return f"Who is the {office} of {place}?"
-    return f"Who is the {place} {office}?"
+def _office_in(words: list[str]) -> tuple[str, str] | None:
+    """(question, holder's last name) from a run like "Japan's Education Minister Yohei
+    Matsumoto"; None unless a place precedes the office and a name follows it, since "Who
+    is the Minister?" alone is too vague to answer."""
+    for at, word in enumerate(words):
+        if word in _OFFICES and at + 1 < len(words):
+            break
+    else:
+        return None
+    first = at
+    while first > 0 and at - first < _MAX_MODIFIERS and not _is_place(words[first - 1]):
+        first -= 1
+    if first == 0 or not _is_place(words[first - 1]):
+        return None
+    place, office = words[first - 1], " ".join(words[first:at + 1])
+    if place.endswith("'s"):
+        question = f"Who is the {office} of {place[:-2]}?"
+    else:
+        question = f"Who is the {place} {office}?"
+    return question, words[-1]
+
+
+def _is_place(word: str) -> bool:
+    return word.endswith("'s") or (word not in _NOT_SUBJECTS and bool(_DEMONYM.search(word)))
 
 
 def speaker_questions(docs: Iterable[Doc]) -> list[str]:
@@ -91,9 +106,10 @@ def generic_question(docs: list[Doc]) -> str:
     if not docs:
         return "What happened?"
     newest = max(docs, key=lambda d: (d.date, d.doc_id))
-    words = (newest.title or newest.text).split()
-    headline = " ".join(words[:GENERIC_WORDS]).rstrip(".,;:…")
-    return f"What is this about: {headline}?"
+    headline = _DATELINE.sub("", newest.title or newest.text, count=1)
+    clause = re.split(r"[,;:(\n]", headline, maxsplit=1)[0]
+    words = clause.split()[:GENERIC_WORDS]
+    return f"What is this about: {' '.join(words).rstrip('.!?…')}?"
 
 
 def example_questions(docs: Iterable[Doc], limit: int = 5) -> list[str]:
