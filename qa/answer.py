@@ -21,16 +21,18 @@ import numpy as np
 
 from index import Entity, Index, Passage, Sentence, open_default
 from index.lexical import terms
+from index.nlp import pipeline
 from qa.question import Question, analyse_question
 from qa.result import Answer, Citation, Conflict, Position
 from qa.retrieve import retrieve
 from qa.values import fold, name_words, value_key
 
 MAX_QUESTION_CHARS = 1000
-NO_ANSWER_BELOW = 0.35      # a position must score at least this (scores are 0..1)
+NO_ANSWER_BELOW = 0.25      # a position must score at least this (scores are 0..1)
 KEEP_RELATIVE = 0.6         # ... and at least this share of the best position's score
 DESCRIPTION_POSITIONS = 3
 _NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
+_PHRASE_POS = {"ADJ", "PROPN", "NOUN", "NUM"}
 
 _opened: dict[str, Index] = {}
 
@@ -118,7 +120,12 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12) -> 
         retrieved = retrieve(idx, question, vector, sources=k)
         weights = idx.idf(q.terms)
     sentences = _score_sentences(q, vector, [r.passage for r in retrieved], weights)
-    spans = _description_spans(sentences) if q.wants_description else _entity_spans(q, sentences)
+    if q.wants_description:
+        spans = _description_spans(sentences)
+    elif q.wants_phrase:
+        spans = _phrase_spans(q, sentences)
+    else:
+        spans = _entity_spans(q, sentences)
     groups = _group(spans, q)
     positions, conflicts = _positions(groups, q)
     message = "" if positions else "No answer in these articles."
@@ -132,12 +139,13 @@ def _score_sentences(q: Question, vector: np.ndarray, passages: list[Passage],
     what the question is about."""
     total = sum(weights.values()) or 1.0
     folded_question = fold(q.text)
-    subjects = [w for name in q.named for w in name_words(name)]
+    subjects = [[w for w in name_words(name) if len(w) > 2] or list(name_words(name))
+                for name in q.subjects]
     seen: set[tuple[str, int]] = set()
     scored = []
     for passage in passages:
         article_text = fold(passage.article.text)
-        about = all(word in article_text for word in subjects)
+        about = all(any(word in article_text for word in name) for name in subjects)
         for sentence, sentence_vector in zip(passage.sentences, passage.sentence_vectors,
                                              strict=True):
             where = (passage.chunk.doc_id, sentence.start)
@@ -192,6 +200,28 @@ def _entity_spans(q: Question, sentences: list[_Scored]) -> list[_Span]:
     return spans
 
 
+def _phrase_spans(q: Question, sentences: list[_Scored], read: int = 8) -> list[_Span]:
+    """Runs of nouns, adjectives and numbers in the best sentences, for questions whose
+    answer is a phrase with no entity type ("what sport", "what genre")."""
+    best = sorted(sentences, key=lambda s: -s.relevance)[:read]
+    texts = [s.passage.article.text[s.sentence.start:s.sentence.end] for s in best]
+    spans = []
+    for scored, doc in zip(best, pipeline().pipe(texts, disable=["ner"]), strict=True):
+        offset = scored.sentence.start
+        run: list = []
+        for token in [*doc, None]:
+            if token is not None and token.pos_ in _PHRASE_POS and not token.is_stop and (
+                    _stem(token.text) not in q.terms) and any(c.isalnum() for c in token.text):
+                run.append(token)
+                continue
+            if run:
+                start, end = offset + run[0].idx, offset + run[-1].idx + len(run[-1].text)
+                score = scored.relevance * (0.55 + 0.45 * _nearness(scored.hits, start, end))
+                spans.append(_Span(scored.passage, scored.sentence, start, end, "PHRASE", score))
+                run = []
+    return spans
+
+
 def _trim(passage: Passage, entity: Entity) -> tuple[int, int]:
     """Entity spans without a possessive "'s" or a leading "the"."""
     start, end = entity.start, entity.end
@@ -222,6 +252,8 @@ def _group(spans: list[_Span], q: Question) -> list[_Group]:
 def _key(span: _Span) -> str:
     if span.label == "SENTENCE":
         return "sentence:" + fold(span.text)
+    if span.label == "PHRASE":
+        return "phrase:" + fold(span.text)
     return value_key(span.text, span.label, span.passage.article.date)
 
 
@@ -280,7 +312,7 @@ def _incompatible(a: str, b: str) -> bool:
     are the same answer at two precisions."""
     kind_a, _, value_a = a.partition(":")
     kind_b, _, value_b = b.partition(":")
-    if kind_a != kind_b or kind_a == "text":
+    if kind_a != kind_b or kind_a in ("text", "sentence"):
         return False
     if kind_a == "date":
         return not (value_a.startswith(value_b) or value_b.startswith(value_a))

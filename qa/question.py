@@ -8,7 +8,6 @@ entity type fits, the question wants a description and the answer is a sentence.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from index.lexical import terms
@@ -47,7 +46,7 @@ for _nouns, _types in (
     for _noun in _nouns.split():
         _NOUN_TYPES[_noun] = _types
 
-_WH = re.compile(r"\b(who|whom|whose|when|where|how|which|what|why)\b", re.IGNORECASE)
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT"}
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,17 @@ class Question:
     terms: tuple[str, ...]
     wanted: tuple[str, ...]          # entity labels that can answer it; empty: a description
     named: tuple[str, ...]           # entities the question names: they are not its answer
+    subjects: tuple[str, ...] = ()   # the names among them: a source must mention each
     focus: str = ""                  # the head noun of "which official", "what year", ...
 
     @property
+    def wants_phrase(self) -> bool:
+        """"What sport ...", "what genre ...": a short phrase, though no entity type fits."""
+        return not self.wanted and self.focus not in ("", "many", "much", "long", "old")
+
+    @property
     def wants_description(self) -> bool:
-        return not self.wanted
+        return not self.wanted and not self.wants_phrase
 
 
 def _head_noun(tokens: list, after: int) -> str:
@@ -110,8 +115,6 @@ def analyse_question(text: str) -> Question:
     doc = pipeline()(text)
     wanted, focus = _answer_types(doc)
     named = tuple(ent.text for ent in doc.ents)
-    return Question(text=text, terms=tuple(terms(text)), wanted=wanted, named=named, focus=focus)
-
-
-def has_question_word(text: str) -> bool:
-    return bool(_WH.search(text))
+    subjects = tuple(e.text for e in doc.ents if e.label_ in _NAME_LABELS)
+    return Question(text=text, terms=tuple(terms(text)), wanted=wanted, named=named,
+                    subjects=subjects, focus=focus)

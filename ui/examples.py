@@ -26,7 +26,8 @@ _OFFICES = {"Minister", "President", "Mayor", "Governor", "Chancellor", "Premier
             "Ambassador", "CEO", "Chairman", "Chairwoman", "Director", "Spokesperson",
             "Spokesman", "Senator", "King", "Queen", "Coach", "Captain", "Commissioner",
             "Speaker", "Leader"}
-_DEMONYM = re.compile(r"(?:ese|ian|an|ish|ch|i)$")   # Japanese, Italian, Taiwan, British ...
+_PLACE = re.compile(r"(?:ese|ian|an|ish|ch|i)$")     # Japanese, Italian, Taiwan, British ...
+_DEMONYM = re.compile(r"(?:ese|ian|ean|can|man|ish|ch|i)$")  # ... of those, not Taiwan
 _MAX_MODIFIERS = 2                                    # "Vice Foreign Minister"
 _REPORTING = {"said": "say", "warned": "warn", "announced": "announce", "told": "tell",
               "stated": "state", "urged": "urge", "claimed": "claim", "denied": "deny",
@@ -78,15 +79,16 @@ def _office_in(words: list[str]) -> tuple[str, str] | None:
     if first == 0 or not _is_place(words[first - 1]):
         return None
     place, office = words[first - 1], " ".join(words[first:at + 1])
-    if place.endswith("'s"):
-        question = f"Who is the {office} of {place[:-2]}?"
-    else:
+    if _DEMONYM.search(place):
         question = f"Who is the {place} {office}?"
+    else:
+        name = place.removesuffix("'s")
+        question = f"Who is the {office} of {name}?"
     return question, words[-1]
 
 
 def _is_place(word: str) -> bool:
-    return word.endswith("'s") or (word not in _NOT_SUBJECTS and bool(_DEMONYM.search(word)))
+    return word.endswith("'s") or (word not in _NOT_SUBJECTS and bool(_PLACE.search(word)))
 
 
 def speaker_questions(docs: Iterable[Doc]) -> list[str]:

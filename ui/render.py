@@ -14,13 +14,15 @@ click on any such anchor into a request to open that source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
 from qa.result import Answer, Citation, Position
 
 NO_ANSWER = "No answer in these articles."
+CONTEXT_CHARS = 140   # of the cited sentence shown on each side of a quote
+SHORT_TITLE_WORDS = 8
 CITE_HREF = re.compile(r"^#?cite-(\d+)-(\d+)$")
 
 
@@ -73,8 +75,14 @@ def _marker(answer_no: int, number: int) -> str:
             f'title="Open source {number}">[{number}]</a>')
 
 
+def short_title(title: str, words: int = SHORT_TITLE_WORDS) -> str:
+    parts = title.split()
+    return " ".join(parts[:words]).rstrip(".,;:…") + "…" if len(parts) > words else title
+
+
 def _source_label(citation: Citation) -> str:
-    title = citation.title or citation.doc_id
+    """Where a quote is from, short: the sources panel has the full title."""
+    title = short_title(citation.title or citation.doc_id)
     date = f", {citation.date}" if citation.date else ""
     return f"{escape(title)}{escape(date)}"
 
@@ -83,17 +91,39 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def quote_html(citation: Citation, text: str | None) -> str:
+    """The quote inside its sentence, the quote in bold: a bare name says little on its own.
+
+    Without the article text (or with offsets that do not fit it) only the quote shows.
+    """
+    quote = f"<b>{escape(citation.quote)}</b>"
+    if not text or text[citation.start:citation.end] != citation.quote:
+        return f"“{quote}”"
+    first = max(min(citation.sentence_start, citation.start), citation.start - CONTEXT_CHARS)
+    last = min(max(citation.sentence_end, citation.end), citation.end + CONTEXT_CHARS)
+    before, after = text[first:citation.start], text[citation.end:last]
+    lead = "…" if first > min(citation.sentence_start, citation.start) else ""
+    tail = "…" if last < max(citation.sentence_end, citation.end) else ""
+    if lead:   # cut at whole words
+        before = before.split(" ", 1)[-1]
+    if tail:
+        after = after.rsplit(" ", 1)[0]
+    before, after = before.lstrip(), after.rstrip()
+    return f"“{lead}{escape(before)}{quote}{escape(after)}{tail}”"
+
+
 def position_html(position: Position, numbered: Sequence[Numbered], answer_no: int,
-                  label: str = "") -> str:
+                  label: str = "", texts: Mapping[str, str] | None = None) -> str:
     """One answer value: the value, how many documents give it, its markers and quotes."""
+    texts = texts or {}
     mine = _numbers_of(position, numbered)
     markers = "".join(_marker(answer_no, n.number) for n in mine)
     badge = f'<span class="nqa-badge">{_plural(position.support, "source")}</span>'
     side = f'<span class="nqa-side">{escape(label)}</span> ' if label else ""
     quotes = "".join(
-        f'<li><span class="nqa-quote">“{escape(n.citation.quote)}”</span> '
-        f'{_marker(answer_no, n.number)} <span class="nqa-from">{_source_label(n.citation)}'
-        f"</span></li>" for n in mine)
+        f'<li>{_marker(answer_no, n.number)} <span class="nqa-quote">'
+        f'{quote_html(n.citation, texts.get(n.citation.doc_id))}</span> '
+        f'<span class="nqa-from">— {_source_label(n.citation)}</span></li>' for n in mine)
     css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
     return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
             f"</strong> {markers} {badge}<ul class=\"nqa-quotes\">{quotes}</ul></div>")
@@ -105,11 +135,11 @@ def _side_label(position: Position) -> str:
     return "Majority:" if position.support > 1 else "One side:"
 
 
-def answer_html(answer: Answer, answer_no: int) -> str:
+def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None = None) -> str:
     """The assistant's reply: disagreements first and clearly marked, then other positions.
 
     Kept on one line: the chat renders Markdown, and a blank line inside an HTML block
-    would end the block.
+    would end the block. `texts` (doc_id to article text) lets quotes show their sentence.
     """
     if answer.no_answer:
         reason = f'<div class="nqa-reason">{escape(answer.message)}</div>' if answer.message else ""
@@ -121,14 +151,14 @@ def answer_html(answer: Answer, answer_no: int) -> str:
         sides = [i for i in conflict.answers if 0 <= i < len(answer.answers)]
         in_conflict.update(sides)
         body = "".join(position_html(answer.answers[i], numbered, answer_no,
-                                     _side_label(answer.answers[i])) for i in sides)
+                                     _side_label(answer.answers[i]), texts) for i in sides)
         parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">'
                      f"⚠ Sources disagree</div><div class=\"nqa-reason\">"
                      f"{escape(conflict.reason)}</div>{body}</div>")
     rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict]
     if rest and in_conflict:
         parts.append('<div class="nqa-also">Also found:</div>')
-    parts += [position_html(p, numbered, answer_no) for p in rest]
+    parts += [position_html(p, numbered, answer_no, texts=texts) for p in rest]
     if answer.message:
         parts.append(f'<div class="nqa-reason">{escape(answer.message)}</div>')
     return f'<div class="nqa-answer">{"".join(parts)}</div>'
@@ -152,9 +182,9 @@ def sources_html(answer: Answer | None, answer_no: int) -> str:
             f'<li><a class="nqa-source" href="{cite_href(answer_no, cited[0].number)}">'
             f'<span class="nqa-source-title">{escape(first.title or doc_id)}</span>'
             f'<span class="nqa-meta">{escape(first.date or "no date")} · {escape(doc_id)}'
-            f"</span></a> {markers}</li>")
+            f'</span></a><span class="nqa-source-cites">cited as {markers}</span></li>')
     return (f'<div class="nqa-sources-for">Sources for “{escape(answer.question)}”</div>'
-            f'<ol class="nqa-sources">{"".join(items)}</ol>')
+            f'<ul class="nqa-sources">{"".join(items)}</ul>')
 
 
 def merge_spans(spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, list[int]]]:

@@ -1,0 +1,224 @@
+"""Where an index write spends its time, measured without changing the index code.
+
+`StageTimers` wraps the functions `index.store` calls at each stage of a write
+(reading, spaCy, chunking, embedding, BM25, FAISS, SQLite) with timers for as long
+as it is active, and restores them afterwards. Time is counted exclusively: a
+stage nested in another (the embedder's tokenizer inside chunking, the forward
+pass inside embedding) is taken out of its parent, so the stages add up to the
+measured total, and what no stage covers is reported as "other".
+
+`profile_call` is the coarser tool: cProfile's top functions of any call.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import functools
+import io
+import pstats
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# (owner path, attribute, stage label). Owners are imported lazily.
+_FUNCTIONS = [
+    ("index.store", "read_paths", "read article files"),
+    ("index.store", "analyse", "spaCy sentences + NER"),
+    ("index.store", "chunk_article", "chunking: tiktoken + packing"),
+    ("index.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),
+    ("index.embedder:Embedder", "encode_with_spans", "embedding: offsets + sentence pooling"),
+    ("index.store", "terms", "BM25: tokenise + stem"),
+    ("index.lexical:LexicalIndex", "updated", "BM25: rebuild postings"),
+    ("index.lexical:LexicalIndex", "save", "BM25: save .npz"),
+    ("index.lexical:LexicalIndex", "load", "BM25: load .npz"),
+    ("index.store", "_write_atomically", "FAISS: write file + fsync"),
+    ("index.store", "_fsync_replace", "fsync + rename"),
+    ("index.store:Index", "_load_generation", "load current generation"),
+    ("index.database", "insert_document", "SQLite: insert rows"),
+    ("index.database", "delete_documents", "SQLite: delete rows"),
+    ("index.database", "hashes", "SQLite: read hashes"),
+    ("index.database", "chunk_ids_of", "SQLite: read chunk ids"),
+]
+
+
+def _owner(path: str) -> Any:
+    import importlib
+
+    module, _, attr = path.partition(":")
+    owner = importlib.import_module(module)
+    return getattr(owner, attr) if attr else owner
+
+
+class StageTimers:
+    """Exclusive seconds per stage while active; use as a context manager."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._stack: list[float] = []      # child time accumulated per open frame
+        self._restore: list[tuple[Any, str, Any]] = []
+        self._models: list[Any] = []
+
+    def timed(self, label: str, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(0.0)
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                children = self._stack.pop()
+                self.seconds[label] = self.seconds.get(label, 0.0) + elapsed - children
+                self.calls[label] = self.calls.get(label, 0) + 1
+                if self._stack:
+                    self._stack[-1] += elapsed
+        return wrapper
+
+    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
+        self._restore.append((owner, name, owner.__dict__[name] if isinstance(owner, type)
+                              else getattr(owner, name)))
+        setattr(owner, name, replacement)
+
+    def __enter__(self) -> StageTimers:
+        for path, name, label in _FUNCTIONS:
+            owner = _owner(path)
+            original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+            if isinstance(original, classmethod):
+                self._patch(owner, name, classmethod(self.timed(label, original.__func__)))
+            else:
+                self._patch(owner, name, self.timed(label, original))
+        self._patch_faiss()
+        self._patch_sqlite()
+        self._patch_forward_pass()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, original in reversed(self._restore):
+            setattr(owner, name, original)
+        self._restore.clear()
+        for model in self._models:
+            model.__dict__.pop("encode", None)
+        self._models.clear()
+
+    def _patch_faiss(self) -> None:
+        """index.store reaches FAISS through its module attribute: put a timing facade there."""
+        import faiss
+
+        import index.store as store
+
+        timers = self
+
+        class TimedVectors:
+            def __init__(self, inner: Any) -> None:
+                self._inner = inner
+                self.add_with_ids = timers.timed("FAISS: add/remove vectors", inner.add_with_ids)
+                self.remove_ids = timers.timed("FAISS: add/remove vectors", inner.remove_ids)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._inner, name)
+
+        class TimedFaiss:
+            read_index = staticmethod(self.timed("FAISS: read file", faiss.read_index))
+
+            @staticmethod
+            @functools.wraps(faiss.serialize_index)
+            def serialize_index(index: Any) -> Any:
+                return timers.timed("FAISS: serialize", faiss.serialize_index)(
+                    getattr(index, "_inner", index))
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(faiss, name)
+
+        self._patch(store, "faiss", TimedFaiss())
+        load = store.Index.__dict__["_load_generation"]
+
+        def load_generation(index: Any, number: int) -> Any:
+            generation = load(index, number)
+            if not isinstance(generation.vectors, TimedVectors):
+                generation.vectors = TimedVectors(generation.vectors)
+            return generation
+
+        self._patch(store.Index, "_load_generation", load_generation)
+
+    def _patch_sqlite(self) -> None:
+        """Time COMMIT on the connections the index opens for writing."""
+        import index.database as database
+
+        timers = self
+        connect = database.connect
+
+        class TimedConnection:
+            def __init__(self, inner: Any) -> None:
+                self._inner = inner
+
+            def execute(self, sql: str, *args: Any) -> Any:
+                if sql.strip().upper() == "COMMIT":
+                    return timers.timed("SQLite: commit", self._inner.execute)(sql, *args)
+                return self._inner.execute(sql, *args)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._inner, name)
+
+        self._patch(database, "connect", lambda path: TimedConnection(connect(path)))
+
+    def _patch_forward_pass(self) -> None:
+        """The model's encode inside encode_with_spans is the transformer forward pass."""
+        from index.embedder import Embedder
+
+        timers = self
+        original = Embedder.__dict__["encode_with_spans"]
+
+        def encode_with_spans(embedder: Any, *args: Any, **kwargs: Any) -> Any:
+            model = embedder.model
+            if not getattr(model.encode, "_bench_timed", False):
+                wrapped = timers.timed("embedding: transformer forward pass", model.encode)
+                wrapped._bench_timed = True  # type: ignore[attr-defined]
+                model.encode = wrapped
+                timers._models.append(model)
+            return original(embedder, *args, **kwargs)
+
+        self._patch(Embedder, "encode_with_spans", encode_with_spans)
+
+    def breakdown(self, total: float) -> list[dict[str, object]]:
+        """Stages by time spent, with "other" for the rest of `total`, as rows for a table."""
+        rows = [{"stage": label, "seconds": round(s, 3), "share": round(s / total, 4) if total else 0,
+                 "calls": self.calls[label]}
+                for label, s in sorted(self.seconds.items(), key=lambda kv: -kv[1])]
+        other = total - sum(self.seconds.values())
+        rows.append({"stage": "other (Python glue, lock, manifest)", "seconds": round(other, 3),
+                     "share": round(other / total, 4) if total else 0, "calls": None})
+        return rows
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+
+def profile_call(fn: Callable[[], Any], top: int = 25) -> tuple[Any, dict[str, list[dict]]]:
+    """Run fn under cProfile; its result and the top functions by own and cumulative time."""
+    profiler = cProfile.Profile()
+    result = profiler.runcall(fn)
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    tables: dict[str, list[dict]] = {}
+    for key, sort in (("by_tottime", "tottime"), ("by_cumtime", "cumulative")):
+        stats.sort_stats(sort)
+        rows = []
+        for func in stats.fcn_list[:top]:  # type: ignore[attr-defined]
+            calls, _, tottime, cumtime, _ = stats.stats[func]  # type: ignore[attr-defined]
+            filename, line, name = func
+            rows.append({"function": f"{_short(filename)}:{line}({name})", "calls": calls,
+                         "tottime_s": round(tottime, 4), "cumtime_s": round(cumtime, 4)})
+        tables[key] = rows
+    return result, tables
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", f"{_ROOT}/", "/lib/python3"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename

@@ -1,0 +1,208 @@
+"""Shared fixtures: the real model, a seeds index built once per session, real subprocesses.
+
+Loading the embedder costs seconds, so the seeds are embedded once per test process into a
+session folder; a test that writes works on a copy of that folder (`seeds_copy`), which costs
+a file copy instead of a second build.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import Index, Report
+from index.embedder import Embedder, load_embedder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+_WORDS = (
+    "minister officials talks government week report said would talks trade policy border "
+    "election market shares council agreement economy city police court statement rise fall "
+    "analysts investors budget spokesperson region summit crisis energy prices vote plan"
+).split()
+
+
+@dataclass(frozen=True)
+class SeedsBuild:
+    path: Path
+    report: Report
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real all-MiniLM-L6-v2, loaded once per process (offline, from its package)."""
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> SeedsBuild:
+    """The seeds embedded into a session folder; nothing may write to it afterwards."""
+    folder = tmp_path_factory.mktemp("seeds-index")
+    index = Index.open(folder)
+    report = index.build([SEEDS])
+    # Closing the only connection checkpoints the WAL into index.sqlite, so that copies of
+    # the folder made later are whole without the -wal and -shm files.
+    index.close()
+    return SeedsBuild(folder, report)
+
+
+@pytest.fixture(scope="session")
+def seeds_index(seeds_build: SeedsBuild) -> Index:
+    """A reader of the session seeds index; tests must not write through it."""
+    return Index.open(seeds_build.path)
+
+
+@pytest.fixture
+def seeds_copy(seeds_build: SeedsBuild, tmp_path: Path) -> Path:
+    """A private copy of the seeds index folder that a test may write to."""
+    target = tmp_path / "index"
+    shutil.copytree(seeds_build.path, target,
+                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def article_text() -> Callable[..., str]:
+    """A deterministic news-like article with a word that occurs nowhere else (`marker`)."""
+
+    def make(marker: str, seed: int = 0, sentences: int = 8) -> str:
+        rng = random.Random(f"{marker}-{seed}")
+        lines = [f"date 2025-06-{rng.randint(10, 28)} GENEVA: The {marker} story opens here."]
+        for n in range(sentences):
+            words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 18))]
+            if n % 3 == 1:
+                words.insert(rng.randint(0, len(words)), marker)
+            lines.append(" ".join(words).capitalize() + ".")
+        return "\n".join(lines) + "\n"
+
+    return make
+
+
+def wait_until(condition: Callable[[], object], timeout: float, step: float = 0.1) -> object:
+    """Poll `condition` until it is truthy; fail the test with a timeout otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(step)
+
+
+@pytest.fixture(scope="session")
+def poll() -> Callable[..., object]:
+    return wait_until
+
+
+def python_env(**extra: str) -> dict[str, str]:
+    """The test process's environment for a child python, offline, importing this checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NEWSQA_EMBEDDER", "NEWSQA_INDEX")}
+    env.update(PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+               PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+class Child:
+    """A running `python -c` whose stdout lines can be awaited one marker at a time."""
+
+    def __init__(self, code: str, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        threading.Thread(target=lambda: self._stderr.extend(self.proc.stderr), daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, prefix: str, timeout: float) -> str:
+        """The first stdout line starting with `prefix`; fails if the child ends or times out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"child {self.pid} printed no {prefix!r} within {timeout} s; "
+                            f"stdout {self.lines}, stderr {self.stderr()[-2000:]}")
+            if line is None:
+                self.proc.wait()
+                pytest.fail(f"child {self.pid} exited ({self.proc.returncode}) before {prefix!r}; "
+                            f"stdout {self.lines}, stderr {self.stderr()[-2000:]}")
+            self.lines.append(line)
+            if line.startswith(prefix):
+                return line
+
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def spawn_python() -> Iterator[Callable[..., Child]]:
+    """Start `python -c CODE ARGS...` children; any still running at teardown are killed."""
+    children: list[Child] = []
+
+    def spawn(code: str, *args: str, **env: str) -> Child:
+        child = Child(code, list(args), python_env(**env))
+        children.append(child)
+        return child
+
+    yield spawn
+    for child in children:
+        child.stop()
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., subprocess.CompletedProcess]:
+    """`python -m index ARGS...` in a child process, its output captured as text."""
+
+    def run(*args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "index", *args], cwd=REPO,
+                              env=python_env(**env), capture_output=True, text=True,
+                              timeout=timeout)
+
+    return run
+
+
+def chunks_by_doc(index: Index) -> dict[str, list]:
+    """Every chunk the FAISS file holds, as passages grouped by article, checking on the way
+    that each vector id has its row in SQLite."""
+    zeros = np.zeros(int(index.manifest["dimension"]), dtype=np.float32)
+    ids = [i for i, _ in index.dense_search(zeros, 1_000_000)]
+    passages = index.passages(ids)
+    assert len(passages) == len(ids), "FAISS holds vectors whose chunk rows are gone"
+    grouped: dict[str, list] = {}
+    for passage in passages:
+        grouped.setdefault(passage.chunk.doc_id, []).append(passage)
+    for group in grouped.values():
+        group.sort(key=lambda p: p.chunk.ordinal)
+    return grouped
+
+
+@pytest.fixture(scope="session")
+def all_chunks() -> Callable[[Index], dict[str, list]]:
+    return chunks_by_doc

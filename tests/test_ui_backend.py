@@ -1,0 +1,85 @@
+"""What the page does with the real index and answerer: seeding, uploads, removal, watching,
+and answering while an upload is being written."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from ui.backend import Backend
+
+MAYOR = ("date 2025-12-01 BRAMBLEWICK: Orla Fenwhistle was sworn in as the mayor of "
+         "Bramblewick on Monday, after winning the town's election by 212 votes.\n\n"
+         "Fenwhistle, a former ferry captain, promised to reopen the harbour library.\n")
+
+
+@pytest.fixture
+def backend(seeds_copy: Path) -> Backend:
+    opened = Backend.open(seeds_copy, log=lambda line: None)
+    yield opened
+    opened.close()
+
+
+def _file(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_an_empty_index_is_filled_from_the_seeds(tmp_path, embedder):
+    lines: list[str] = []
+    backend = Backend.open(tmp_path / "fresh", log=lines.append)
+    assert backend.status().documents == 3
+    assert "empty" in lines[0] and lines[1].startswith("3 added")
+    assert backend.examples()[0] == "Who is the Japanese Prime Minister?"
+
+
+def test_upload_is_indexed_under_its_safe_name_and_answers_questions(backend, tmp_path):
+    story = _file(tmp_path / "in", "upload-123.txt", MAYOR)
+    report = backend.add_uploads([(story, "../../Bramblewick news.txt"), (story, "notes.pdf")])
+    assert (report.added, report.added_ids) == (1, ("Bramblewick_news",))
+    assert [(s.path, s.reason.split(";")[0]) for s in report.skipped] == [
+        ("notes.pdf", "unsupported file type .pdf")]
+    assert "Bramblewick_news" in {row["doc_id"] for row in backend.documents()}
+    answer = backend.ask("Who is the mayor of Bramblewick?")
+    assert answer.answers[0].text == "Orla Fenwhistle"
+    assert answer.answers[0].citations[0].doc_id == "Bramblewick_news"
+    removed = backend.remove(["Bramblewick_news"])
+    assert removed.removed == 1 and backend.status().documents == 3
+
+
+def test_questions_are_answered_while_an_upload_is_being_written(backend, tmp_path):
+    """The upload is held inside its write (after embedding, before commit) until a question
+    has been answered from the generation before it."""
+    story = _file(tmp_path / "in", "mayor.txt", MAYOR)
+    writing, answered = threading.Event(), threading.Event()
+    reports = []
+
+    def hold(done: int, total: int) -> None:
+        writing.set()
+        assert answered.wait(120), "the question was not answered during the write"
+
+    upload = threading.Thread(target=lambda: reports.append(
+        backend.add_uploads([(story, "mayor.txt")], progress=hold)))
+    upload.start()
+    assert writing.wait(120)
+    answer = backend.ask("Who is the Prime Minister of Japan?")
+    answered.set()
+    upload.join(120)
+    assert {p.text for p in answer.answers} >= {"Sanae Takaichi", "Taro Kono"}
+    assert reports and reports[0].added == 1
+    assert backend.ask("Who is the mayor of Bramblewick?").answers[0].text == "Orla Fenwhistle"
+
+
+def test_a_watched_folder_is_indexed_without_restart(backend, tmp_path, poll):
+    folder = tmp_path / "drop"
+    _file(folder, "before.txt", "date 2025-12-03 LONDON: Rain fell on London all week.\n")
+    reports = []
+    backend.watch(folder, on_report=reports.append)
+    assert reports[0].added == 1
+    _file(folder, "mayor.txt", MAYOR)
+    poll(lambda: "mayor" in {row["doc_id"] for row in backend.documents()}, timeout=120)
+    assert backend.ask("Who is the mayor of Bramblewick?").answers[0].text == "Orla Fenwhistle"

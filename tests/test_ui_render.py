@@ -1,0 +1,141 @@
+"""The page's HTML without a browser: escaping, citation numbers, marks at the right offsets,
+example questions and upload names. Fast: no model, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.result import Answer, Citation, Conflict, Position
+from ui import render
+from ui.examples import Doc, example_questions, office_questions, speaker_questions
+from ui.uploads import safe_name, stage
+
+TEXT = ("date 2025-11-17 TOKYO: Prime Minister Sanae Takaichi spoke. "
+        "Another paper named Taro Kono. <script>window.__pwned=1</script> end.")
+
+
+def cite(doc_id: str, quote: str, text: str = TEXT, title: str = "T") -> Citation:
+    start = text.index(quote)
+    return Citation(doc_id, title, start, start + len(quote), quote, 0, len(text), "2025-11-17")
+
+
+def disagreement() -> Answer:
+    takaichi = Position("Sanae Takaichi", 0.4, 2, False,
+                        (cite("a", "Sanae Takaichi"), cite("b", "Sanae Takaichi")))
+    kono = Position("Taro Kono", 0.4, 1, True, (cite("c", "Taro Kono"),))
+    return Answer("Who is the Prime Minister of Japan?", (takaichi, kono),
+                  (Conflict((0, 1), "sources give different answers"),))
+
+
+def test_citations_are_numbered_once_per_span_in_reading_order():
+    answer = disagreement()
+    numbered = render.number_citations(answer)
+    assert [(n.number, n.citation.doc_id) for n in numbered] == [(1, "a"), (2, "b"), (3, "c")]
+    assert render.find_citation(answer, 3).quote == "Taro Kono"
+    assert render.parse_cite_href("#cite-4-3") == (4, 3)
+    assert render.parse_cite_href("#elsewhere") is None
+
+
+def test_disagreement_shows_both_sides_with_the_disputed_one_labelled():
+    page = render.answer_html(disagreement(), 0, {"a": TEXT, "b": TEXT, "c": TEXT})
+    assert "Sources disagree" in page
+    assert page.index("Sanae Takaichi") < page.index("Taro Kono")
+    assert "Disputed (fewer sources)" in page and 'class="nqa-position nqa-disputed"' in page
+    for n in (1, 2, 3):
+        assert f'href="#cite-0-{n}"' in page and f">[{n}]</a>" in page
+    assert "\n\n" not in page      # a blank line would end the HTML block in Markdown
+
+
+def test_no_answer_is_said_plainly_with_the_reason():
+    page = render.answer_html(Answer("Who won?", (), (), "nothing about <b>that</b>"), 0)
+    assert render.NO_ANSWER in page
+    assert "&lt;b&gt;that&lt;/b&gt;" in page and "<b>that" not in page
+
+
+def test_article_text_and_question_are_escaped_everywhere():
+    evil = "<img src=x onerror=alert(1)>"
+    position = Position(evil, 0.5, 1, False, (cite("d", "<script>window.__pwned=1</script>",
+                                                   title=evil),))
+    answer = Answer(evil, (position,), (), evil)
+    pieces = [render.answer_html(answer, 0, {"d": TEXT}), render.sources_html(answer, 0),
+              render.article_html("d", evil, evil, TEXT, [(0, 5, 1)], note=evil)]
+    for piece in pieces:
+        assert "<img" not in piece and "<script" not in piece
+        assert "&lt;" in piece
+
+
+def test_marks_sit_on_the_cited_offsets_and_the_rest_is_escaped():
+    start = TEXT.index("Sanae Takaichi")
+    body = render.highlighted_text(TEXT, [(start, start + 14, 1)], focus=1)
+    assert '<mark class="nqa-mark nqa-focus" data-cite="[1]">Sanae Takaichi</mark>' in body
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
+    assert body.startswith("date 2025-11-17 TOKYO: Prime Minister <mark")
+
+
+def test_overlapping_quotes_become_one_mark_listing_both_numbers():
+    assert render.merge_spans([(5, 10, 2), (0, 7, 1), (20, 25, 3)]) == [
+        (0, 10, [1, 2]), (20, 25, [3])]
+    body = render.highlighted_text("abcdefghijklmnop", [(2, 6, 1), (4, 9, 2)])
+    assert body.count("<mark") == 1 and 'data-cite="[1][2]"' in body
+
+
+def test_quote_is_shown_inside_its_sentence_when_the_offsets_fit():
+    citation = cite("a", "Sanae Takaichi")
+    assert "<b>Sanae Takaichi</b>" in render.quote_html(citation, TEXT)
+    assert "Prime Minister <b>" in render.quote_html(citation, TEXT)
+    assert render.quote_html(citation, "other text") == "“<b>Sanae Takaichi</b>”"
+
+
+DOCS = [
+    Doc("a", "A", "2025-01-01", "Japanese Prime Minister Sanae Takaichi spoke. "
+                                "Japan's Education Minister Yohei Matsumoto agreed."),
+    Doc("b", "B", "2025-01-02", "Officials said so. Japanese Prime Minister Taro Kono said no. "
+                                "Beijing on Friday warned Japan. Vice Foreign Minister Sun met."),
+]
+
+
+def test_examples_come_from_the_articles_with_disagreements_first():
+    offices = office_questions(DOCS)
+    assert offices[0] == "Who is the Japanese Prime Minister?"
+    assert "Who is the Education Minister of Japan?" in offices
+    assert not any("Vice" in q or "of Prime" in q for q in offices)
+    assert speaker_questions(DOCS) == ["What did Beijing warn?"]
+    questions = example_questions(DOCS)
+    assert questions[-1].startswith("What is this about: ")
+    assert len(questions) == len(set(questions)) <= 5
+
+
+def test_examples_are_never_empty():
+    assert example_questions([]) == ["What happened?"]
+    plain = [Doc("x", "Rain falls on the plain", "", "Rain falls on the plain.")]
+    assert example_questions(plain) == ["What is this about: Rain falls on the plain?"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\boot.ini.TXT", "boot.ini.txt"),
+    ("my story (final).md", "my_story_final.md"),
+    (".hidden.json", "hidden.json"),
+    ("/", "upload"),
+    ("x" * 300 + ".txt", "x" * 96 + ".txt"),
+])
+def test_upload_names_are_reduced_to_a_safe_basename(given, expected):
+    assert safe_name(given) == expected
+
+
+def test_staging_skips_unknown_types_and_big_files_and_keeps_same_names_apart(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    story, big, pdf = source / "a.txt", source / "big.txt", source / "c.pdf"
+    story.write_text("A story.")
+    big.write_bytes(b"x" * 2048)
+    pdf.write_text("%PDF")
+    out = tmp_path / "out"
+    out.mkdir()
+    staged, skipped = stage([(story, "../story.txt"), (story, "story.txt"), (big, "big.txt"),
+                             (pdf, "c.pdf")], out, max_bytes=1024)
+    assert [p.name for p in staged] == ["story.txt", "story-2.txt"]
+    assert all(p.parent == out for p in staged)
+    assert {s.path: s.reason.split(":")[0] for s in skipped} == {
+        "big.txt": "too large", "c.pdf": "unsupported file type .pdf; use .txt, .md, .json, "
+                                         ".jsonl, .html, .htm"}

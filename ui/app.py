@@ -1,0 +1,352 @@
+"""The Gradio page: a chat whose answers cite their sources, the sources beside it, and an
+Articles tab to add or remove articles. Programs get the same answers from `/ask`.
+
+All answering is `qa.ask`; all storage is `index`. This module only lays out the
+page and turns their results into HTML (through `ui.render`, which escapes).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index import Report
+from qa import Answer
+from ui import render
+from ui.backend import Backend
+from ui.uploads import MAX_UPLOAD_BYTES
+
+UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl", ".html", ".htm"]
+TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
+VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
+
+# One listener for the whole page: any click on a citation link, in the chat or in the
+# sources list, asks the sources panel to open that citation. It lives in the panel's
+# js_on_load because that is where `trigger` (Gradio's way into Python) is available.
+CITATION_CLICKS_JS = """
+window.__nqaOpenCitation = (href) => trigger('select', {index: 0, value: href});
+if (!window.__nqaCitationListener) {
+  window.__nqaCitationListener = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    window.__nqaOpenCitation(link.getAttribute('href'));
+  }, true);
+}
+"""
+
+# Bring the clicked citation's mark into view when an article opens.
+SCROLL_TO_FOCUS_JS = """
+watch('value', () => {
+  const mark = element.querySelector('mark.nqa-focus') || element.querySelector('mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+});
+"""
+
+CSS = """
+.nqa-answer { line-height: 1.5; }
+.nqa-position { margin: .35em 0 .6em; }
+.nqa-value { font-size: 1.05em; }
+.nqa-badge { display: inline-block; font-size: .8em; padding: 0 .5em; margin-left: .3em;
+  border-radius: 999px; background: var(--background-fill-secondary);
+  border: 1px solid var(--border-color-primary); }
+.nqa-side { font-size: .85em; font-weight: 600; color: var(--body-text-color-subdued); }
+.nqa-disputed .nqa-side { color: #b45309; }
+.nqa-quotes { margin: .2em 0 0 .2em; padding: 0; font-size: .92em; list-style: none; }
+.nqa-quotes li { margin: .15em 0; }
+.nqa-quote b { font-style: normal; }
+.nqa-from { color: var(--body-text-color-subdued); font-size: .9em; }
+.nqa-cite { text-decoration: none; font-weight: 600; margin: 0 .1em; cursor: pointer;
+  color: var(--color-accent); }
+.nqa-cite:hover { text-decoration: underline; }
+.nqa-conflict { border: 2px solid #d97706; border-left-width: 6px; border-radius: 8px;
+  padding: .5em .8em; margin: .2em 0 .6em; background: rgba(245, 158, 11, .08); }
+.nqa-conflict-title { font-weight: 700; color: #b45309; }
+.nqa-reason { color: var(--body-text-color-subdued); font-size: .9em; margin-bottom: .3em; }
+.nqa-also { font-weight: 600; margin-top: .4em; }
+.nqa-none strong { display: block; }
+.nqa-busy { display: flex; align-items: center; gap: .5em; }
+.nqa-spinner { width: 1em; height: 1em; border-radius: 50%; display: inline-block;
+  border: 2px solid var(--border-color-primary); border-top-color: var(--color-accent);
+  animation: nqa-spin .8s linear infinite; }
+@keyframes nqa-spin { to { transform: rotate(360deg); } }
+.nqa-sources { margin: .3em 0 .8em 0; padding: 0; list-style: none; }
+.nqa-sources li { margin-bottom: .5em; }
+.nqa-source { display: block; text-decoration: none; color: inherit; cursor: pointer;
+  text-align: left; padding: .3em .5em; border-radius: 6px;
+  border: 1px solid var(--border-color-primary); }
+.nqa-source-cites { font-size: .85em; color: var(--body-text-color-subdued); }
+.nqa-source:hover { background: var(--background-fill-secondary); }
+.nqa-source-title { display: block; font-weight: 600; }
+.nqa-sources-for, .nqa-meta, .nqa-note { color: var(--body-text-color-subdued); font-size: .85em; }
+.nqa-article { padding: .6em .8em; border: 1px solid var(--border-color-primary);
+  border-radius: 8px; }
+.nqa-article-title { margin: 0 0 .2em; }
+.nqa-body { white-space: pre-wrap; line-height: 1.55; margin-top: .6em; }
+.nqa-mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 3px; }
+.nqa-focus { background: #fbbf24; outline: 2px solid #d97706; }
+.nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
+.nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
+.nqa-report pre { white-space: pre-wrap; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: the default theme would fetch web fonts, and the page must work offline."""
+    return gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                          font_mono=["ui-monospace", "monospace"])
+
+
+# Chat --------------------------------------------------------------------------
+
+
+def _status_html(backend: Backend) -> str:
+    status = backend.status()
+    return (f'<div class="nqa-meta">{status.documents} articles, {status.chunks} passages '
+            f"indexed in {html.escape(status.path)}</div>")
+
+
+def _message(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+def chat_turn(backend: Backend, question: str, history: list, answers: list[Answer]
+              ) -> Iterator[tuple]:
+    """Show the question at once with a busy line, then replace the line with the answer.
+
+    Yields (question box, chat, answers so far, sources panel, viewer).
+    """
+    question = (question or "").strip()
+    if not question:
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return
+    documents = backend.status().documents
+    history = [*history, _message("user", html.escape(question)),
+               _message("assistant", render.busy_html(documents))]
+    yield "", history, answers, gr.skip(), gr.skip()
+    try:
+        answer = backend.ask(question)
+    except Exception as error:  # the page must survive any failure of one question
+        history[-1] = _message("assistant", render.placeholder_html(
+            f"Could not answer: {type(error).__name__}: {error}"))
+        yield "", history, answers, gr.skip(), gr.skip()
+        return
+    answers = [*answers, answer]
+    number = len(answers) - 1
+    texts = cited_texts(backend, answer)
+    history[-1] = _message("assistant", render.answer_html(answer, number, texts))
+    yield ("", history, answers, render.sources_html(answer, number),
+           render.placeholder_html(VIEWER_HINT))
+
+
+def cited_texts(backend: Backend, answer: Answer) -> dict[str, str]:
+    """doc_id to article text for every cited article, so quotes can show their sentence."""
+    texts = {}
+    for position in answer.answers:
+        for citation in position.citations:
+            if citation.doc_id not in texts:
+                article = backend.article(citation.doc_id)
+                texts[citation.doc_id] = article.text if article else ""
+    return texts
+
+
+def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
+    """The cited article with every span this answer cites in it marked, the clicked one
+    in focus."""
+    parsed = render.parse_cite_href(href)
+    if parsed is None or parsed[0] >= len(answers):
+        return render.placeholder_html("That citation is not part of this conversation.")
+    answer = answers[parsed[0]]
+    cited = render.find_citation(answer, parsed[1])
+    if cited is None:
+        return render.placeholder_html("That citation is not part of this answer.")
+    article = backend.article(cited.doc_id)
+    if article is None:
+        return render.placeholder_html(f"{cited.doc_id} is no longer in the index.")
+    spans = [(n.citation.start, n.citation.end, n.number)
+             for n in render.number_citations(answer) if n.citation.doc_id == cited.doc_id]
+    return render.article_html(article.doc_id, article.title, article.date, article.text,
+                               spans, focus=parsed[1], note=f"Cited for: {answer.question}")
+
+
+# Articles ----------------------------------------------------------------------
+
+
+def _table(backend: Backend) -> list[list[Any]]:
+    return [[row["doc_id"], row["title"], row["date"], row["chunks"]]
+            for row in backend.documents()]
+
+
+def report_html(report: Report) -> str:
+    """The write's summary line and each skipped file's reason, escaped."""
+    skipped = "".join(f"<li><code>{html.escape(s.path)}</code>: {html.escape(s.reason)}</li>"
+                      for s in report.skipped)
+    skipped_html = f"<div>Skipped:</div><ul>{skipped}</ul>" if skipped else ""
+    first_line = report.summary().split("\n", 1)[0]
+    return f'<div class="nqa-report"><strong>{html.escape(first_line)}</strong>{skipped_html}</div>'
+
+
+def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
+    """Everything that shows the set of documents: table, remove choice, status, examples."""
+    table = _table(backend)
+    ids = [row[0] for row in table]
+    samples = [[q] for q in backend.examples()]
+    return (table, gr.Dropdown(choices=ids, value=chosen if chosen in ids else None),
+            _status_html(backend), gr.Dataset(samples=samples))
+
+
+def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> tuple:
+    """Index the uploaded files with a progress bar; (report, table, choice, status, examples)."""
+    if not files:
+        return (render.placeholder_html("Choose one or more files first."),
+                *_articles_view(backend))
+    pairs = [(path, Path(path).name) for path in files]
+    progress(0, desc="Reading and embedding articles")
+
+    def tick(done: int, total: int) -> None:
+        progress((done, total), desc="Embedding articles", unit="articles")
+
+    report = backend.add_uploads(pairs, progress=tick)
+    chosen = report.added_ids[0] if report.added_ids else None
+    return (report_html(report), *_articles_view(backend, chosen))
+
+
+def remove(backend: Backend, doc_id: str | None) -> tuple:
+    if not doc_id:
+        return (render.placeholder_html("Choose a document to remove."),
+                *_articles_view(backend))
+    return (report_html(backend.remove([doc_id])), *_articles_view(backend))
+
+
+def preview(backend: Backend, doc_id: str | None) -> str:
+    article = backend.article(doc_id) if doc_id else None
+    if article is None:
+        return render.placeholder_html("Select a document in the table to read it.")
+    return render.article_html(article.doc_id, article.title, article.date, article.text)
+
+
+# Page --------------------------------------------------------------------------
+
+
+def build(backend: Backend) -> gr.Blocks:
+    """The whole page; events call the functions above with this backend."""
+    with gr.Blocks(title="News QA", analytics_enabled=False) as page:
+        answers = gr.State([])
+        gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
+                "indexed news articles only. Every answer cites its sources; when sources "
+                "disagree, every side is shown.</div>", js_on_load=None)
+        status = gr.HTML(_status_html(backend), js_on_load=None, elem_id="nqa-status")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                chat = _build_chat(backend, answers)
+            with gr.Tab("Articles", id="articles") as articles_tab:
+                docs = _build_articles(backend, status, chat["examples"])
+        articles_tab.select(lambda: _articles_view(backend), None,
+                            [docs["table"], docs["choice"], status, chat["examples"]],
+                            api_visibility="private")
+        page.load(lambda: _articles_view(backend), None,
+                  [docs["table"], docs["choice"], status, chat["examples"]],
+                  api_visibility="private")
+
+        def ask_api(question: str) -> dict:
+            """Answer a question from the indexed articles: Answer.to_dict()."""
+            return backend.ask(question).to_dict()
+
+        gr.api(ask_api, api_name="ask")
+    return page
+
+
+def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Answers", height=600, elem_id="nqa-chat",
+                                 feedback_options=None, group_consecutive_messages=False,
+                                 placeholder="Ask about the articles. Answers cite their "
+                                             "sources as [1], [2] …")
+            with gr.Row():
+                question = gr.Textbox(placeholder="Ask a question about the articles…",
+                                      show_label=False, scale=5, elem_id="nqa-question",
+                                      max_lines=3)
+                ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="nqa-ask")
+            examples = gr.Dataset(components=[question], label="Try asking",
+                                  samples=[[q] for q in backend.examples()],
+                                  elem_id="nqa-examples")
+        with gr.Column(scale=2):
+            gr.HTML("<h3 style='margin:0'>Sources</h3>", js_on_load=None)
+            sources = gr.HTML(render.sources_html(None, 0), js_on_load=CITATION_CLICKS_JS,
+                              elem_id="nqa-sources")
+            viewer = gr.HTML(render.placeholder_html(VIEWER_HINT), js_on_load=SCROLL_TO_FOCUS_JS,
+                             elem_id="nqa-viewer", max_height=600)
+
+    def turn(text: str, history: list, so_far: list[Answer]) -> Iterator[tuple]:
+        yield from chat_turn(backend, text, history, so_far)
+
+    outputs = [question, chatbot, answers, sources, viewer]
+    for trigger in (question.submit, ask_button.click):
+        trigger(turn, [question, chatbot, answers], outputs, api_visibility="private")
+    examples.click(_sample_text, examples, question, api_visibility="private").then(
+        turn, [question, chatbot, answers], outputs, api_visibility="private")
+    def open_clicked(so_far: list[Answer], event: gr.SelectData) -> str:
+        return open_citation(backend, so_far, str(event.value))
+
+    sources.select(open_clicked, answers, viewer, api_visibility="private")
+    return {"examples": examples}
+
+
+def _sample_text(sample: Any) -> str:
+    return sample[0] if isinstance(sample, list | tuple) else str(sample)
+
+
+def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> dict[str, Any]:
+    limit = MAX_UPLOAD_BYTES // 2**20
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2):
+            files = gr.File(label=f"Add articles ({', '.join(UPLOAD_TYPES)}; up to {limit} MB "
+                                  f"each)", file_count="multiple", file_types=UPLOAD_TYPES,
+                            elem_id="nqa-files")
+            add_button = gr.Button("Add to index", variant="primary", elem_id="nqa-add")
+            report = gr.HTML(js_on_load=None, elem_id="nqa-report")
+            choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
+            remove_button = gr.Button("Remove from index", variant="stop", elem_id="nqa-remove")
+        with gr.Column(scale=3):
+            table = gr.Dataframe(headers=TABLE_HEADERS, value=_table(backend),
+                                 interactive=False, elem_id="nqa-documents", max_height=360,
+                                 label="Indexed documents (select a row to read it)")
+            reader = gr.HTML(render.placeholder_html("Select a document in the table to read it."),
+                             js_on_load=None, elem_id="nqa-preview", max_height=500)
+
+    view = [table, choice, status, examples]
+
+    def add(chosen: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        return (*upload(backend, chosen, progress), None)
+
+    add_button.click(add, files, [report, *view, files], concurrency_id="index-write",
+                     api_visibility="private")
+    remove_button.click(lambda doc_id: remove(backend, doc_id), choice, [report, *view],
+                        concurrency_id="index-write", api_visibility="private")
+
+    def select_row(event: gr.SelectData) -> tuple[str, str]:
+        doc_id = str(event.row_value[0]) if event.row_value else None
+        return preview(backend, doc_id), gr.Dropdown(value=doc_id)
+
+    table.select(select_row, None, [reader, choice], api_visibility="private")
+    choice.input(lambda doc_id: preview(backend, doc_id), choice, reader,
+                 api_visibility="private")
+    return {"table": table, "choice": choice}
+
+
+def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860,
+           block: bool = True) -> gr.Blocks:
+    """Serve the page; `block=False` returns at once (tests, embedding)."""
+    page = build(backend)
+    page.queue(default_concurrency_limit=2)
+    page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), quiet=not block,
+                footer_links=["api"])
+    return page

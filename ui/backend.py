@@ -1,0 +1,147 @@
+"""The page's only door to `qa` and `index`: their public API, nothing of its own.
+
+The page answers while it indexes: reads go through the shared `Index` object,
+writes open their own connection inside `Index`. Writes from this process (an
+upload, a removal, the folder watcher) are still taken one at a time here, because
+the index allows one writer per folder and says so by raising `IndexLocked`; a
+write that meets a writer of another process waits for it, up to a limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from index import Article, Index, IndexLocked, Report, Skipped, Status, default_index_dir
+from qa import Answer, ask
+from ui.examples import Doc, example_questions
+from ui.uploads import MAX_UPLOAD_BYTES, stage
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+WRITE_WAIT_SECONDS = 120.0
+EXAMPLE_ARTICLES = 200
+
+Progress = Callable[[int, int], None]
+Asker = Callable[..., Answer]
+
+
+class Backend:
+    """One index, the question answerer, and a lock that makes this process's writes queue."""
+
+    def __init__(self, index: Index, asker: Asker = ask) -> None:
+        self.index = index
+        self._ask = asker
+        self._write_lock = threading.Lock()
+        self._watchers: list = []
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, seeds: Path | None = SEEDS,
+             asker: Asker = ask, log: Callable[[str], None] = print) -> Backend:
+        """Open the index (default: $NEWSQA_INDEX); an empty one is first filled from seeds/."""
+        backend = cls(Index.open(path or default_index_dir()), asker)
+        if seeds and seeds.is_dir() and not backend.index.status().documents:
+            log(f"index {backend.index.path} is empty; adding the articles in {seeds}")
+            log(backend.add([seeds]).summary())
+        return backend
+
+    # Reading ---------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        return self._ask(question, index=self.index)
+
+    def status(self) -> Status:
+        return self.index.status()
+
+    def documents(self) -> list[dict]:
+        return self.index.documents()
+
+    def article(self, doc_id: str) -> Article | None:
+        return self.index.article(doc_id)
+
+    def examples(self, limit: int = 5, newest: int = EXAMPLE_ARTICLES) -> list[str]:
+        """Example questions from the newest articles indexed right now (a bounded number,
+        since every page load asks for them)."""
+        rows = sorted(self.documents(), key=lambda r: (r["date"] or "", r["indexed_at"]))
+        docs = []
+        for row in rows[-newest:]:
+            article = self.article(row["doc_id"])
+            if article is not None:
+                docs.append(Doc(article.doc_id, article.title, article.date, article.text))
+        return example_questions(docs, limit)
+
+    # Writing ---------------------------------------------------------------
+
+    def _write(self, action: Callable[[], Report]) -> Report:
+        """Run one write after those already queued here, waiting out other processes' writes."""
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        with self._write_lock:
+            while True:
+                try:
+                    return action()
+                except IndexLocked:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
+            root: str | Path | None = None) -> Report:
+        paths = list(paths)
+        return self._write(lambda: self.index.add(paths, progress=progress, root=root))
+
+    def remove(self, doc_ids: Iterable[str]) -> Report:
+        doc_ids = list(doc_ids)
+        return self._write(lambda: self.index.remove(doc_ids))
+
+    def add_uploads(self, files: Iterable[tuple[str | Path, str]],
+                    progress: Progress | None = None,
+                    max_bytes: int = MAX_UPLOAD_BYTES) -> Report:
+        """Index uploaded files: (path on disk, name given) pairs, copied under safe names.
+
+        The copies live in a temporary folder only while they are indexed: the index keeps
+        the text, and the file names become the document ids.
+        """
+        with tempfile.TemporaryDirectory(prefix="newsqa-upload-") as folder:
+            staged, skipped = stage(files, Path(folder), max_bytes)
+            report = self.add(staged, progress=progress) if staged else Report()
+        every = [*skipped, *report.skipped]
+        named = tuple(Skipped(Path(s.path).name, s.reason) for s in every)
+        return dataclasses.replace(report, skipped=named)
+
+    # Watching --------------------------------------------------------------
+
+    def watch(self, folder: str | Path, on_report: Callable[[Report], None] | None = None):
+        """Index the files in `folder`, then those dropped there later, without a restart."""
+        from index.watch import Watcher
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        report = self.add([folder])
+        if on_report:
+            on_report(report)
+        watcher = Watcher(_QueuedWrites(self), folder, on_report=on_report)
+        self._watchers.append(watcher.start())
+        return watcher
+
+    def close(self) -> None:
+        for watcher in self._watchers:
+            watcher.stop()
+        self._watchers.clear()
+
+
+class _QueuedWrites:
+    """What the Watcher needs of an Index, with writes queued behind the page's own."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def add(self, paths: Iterable[str | Path], root: str | Path | None = None) -> Report:
+        return self._backend.add(paths, root=root)
+
+    def remove(self, doc_ids: Iterable[str]) -> Report:
+        return self._backend.remove(doc_ids)
+
+    def documents(self) -> list[dict]:
+        return self._backend.documents()
