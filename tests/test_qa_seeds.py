@@ -1,0 +1,151 @@
+"""The answerer on the seed articles, end to end: real model, FAISS, SQLite, spaCy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from index import Article, Index
+from qa import Answer, ask
+from tests.conftest import REPO, python_env
+
+PM = "Who is the Prime Minister of Japan?"
+
+
+def assert_citations_hold(answer: Answer, index: Index) -> None:
+    """The offset rule: every quote is exactly the stored text at its span, inside its sentence."""
+    for position in answer.answers:
+        assert position.support == len({c.doc_id for c in position.citations})
+        for c in position.citations:
+            text = index.article(c.doc_id).text
+            assert text[c.start:c.end] == c.quote
+            assert c.sentence_start <= c.start < c.end <= c.sentence_end
+            assert text[c.sentence_start:c.sentence_end].strip() == text[
+                c.sentence_start:c.sentence_end]
+
+
+def docs_of(answer: Answer, text: str) -> set[str]:
+    matches = [p for p in answer.answers if p.text == text]
+    assert matches, f"{text!r} not among {[p.text for p in answer.answers]}"
+    return {c.doc_id[:3] for c in matches[0].citations}
+
+
+def test_prime_minister_shows_both_sides_and_the_conflict(seeds_index: Index) -> None:
+    answer = ask(PM, seeds_index)
+    assert_citations_hold(answer, seeds_index)
+    assert docs_of(answer, "Sanae Takaichi") == {"000", "002"}
+    assert docs_of(answer, "Taro Kono") == {"001"}
+    assert answer.conflict and not answer.no_answer
+    conflict = answer.conflicts[0]
+    sides = {answer.answers[i].text for i in conflict.answers}
+    assert sides == {"Sanae Takaichi", "Taro Kono"}
+    by_text = {p.text: p for p in answer.answers}
+    assert by_text["Taro Kono"].disputed and not by_text["Sanae Takaichi"].disputed
+    assert answer.answers[0].text == "Sanae Takaichi"
+    assert "Sources disagree:" in answer.to_text()
+
+
+def test_official_kanai_met_is_agreed_by_all_three(seeds_index: Index) -> None:
+    answer = ask("Which Chinese official did Kanai meet?", seeds_index)
+    assert_citations_hold(answer, seeds_index)
+    assert answer.answers[0].text == "Liu Jinsong"
+    assert docs_of(answer, "Liu Jinsong") == {"000", "001", "002"}
+    assert answer.answers[0].support == 3
+    assert not answer.conflict
+
+
+def test_question_the_articles_cannot_answer(seeds_index: Index) -> None:
+    answer = ask("What is the population of Osaka?", seeds_index)
+    assert answer.no_answer and answer.answers == () and not answer.conflict
+    assert "No answer" in answer.to_text()
+
+
+def test_different_names_for_one_post_stay_apart(seeds_index: Index) -> None:
+    answer = ask("Who is the director of the Asia and Oceania bureau?", seeds_index)
+    assert_citations_hold(answer, seeds_index)
+    texts = [p.text for p in answer.answers]
+    assert "Masaaki Kanai" in texts and "Takashi Kanai" in texts
+    assert answer.conflict
+
+
+def test_scores_are_probabilities_and_sorted(seeds_index: Index) -> None:
+    for question in (PM, "Which Chinese official did Kanai meet?", "What did Lai Ching-te say?"):
+        answer = ask(question, seeds_index)
+        assert answer.answers
+        assert all(0.0 <= p.score <= 1.0 for p in answer.answers)
+        supports = [p.support for p in answer.answers]
+        assert supports == sorted(supports, reverse=True)
+
+
+def test_description_question_gets_a_sentence(seeds_index: Index) -> None:
+    answer = ask("What did Lai Ching-te say?", seeds_index)
+    assert_citations_hold(answer, seeds_index)
+    top = answer.answers[0]
+    assert "Lai Ching-te" in top.text and len(top.text.split()) > 8
+
+
+def test_to_dict_has_the_documented_shape(seeds_index: Index) -> None:
+    data = ask(PM, seeds_index).to_dict()
+    assert set(data) >= {"question", "answers", "conflict", "conflicts", "no_answer"}
+    position = data["answers"][0]
+    assert set(position) >= {"text", "score", "support", "disputed", "citations"}
+    assert set(position["citations"][0]) >= {"doc_id", "title", "start", "end", "quote",
+                                             "sentence_start", "sentence_end"}
+    assert all(set(c) == {"answers", "reason"} for c in data["conflicts"])
+    json.dumps(data)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("", "empty"),
+    ("   \n\t ", "empty"),
+    ("x" * 10_000, "10,000 characters"),
+    ("?!?... ---", "no words"),
+])
+def test_questions_that_cannot_be_asked_get_a_reason(seeds_index: Index, question: str,
+                                                     expected: str) -> None:
+    answer = ask(question, seeds_index)
+    assert answer.no_answer
+    assert expected in answer.message
+
+
+def test_question_in_another_script_is_answered_plainly(seeds_index: Index) -> None:
+    answer = ask("日本の首相は誰ですか？", seeds_index)
+    assert answer.no_answer and answer.message
+
+
+def test_empty_index_says_so(tmp_path, embedder) -> None:
+    answer = ask(PM, Index.open(tmp_path / "empty"))
+    assert answer.no_answer and "empty" in answer.message
+
+
+def test_syndicated_copy_with_one_name_changed_is_a_conflict(tmp_path, embedder) -> None:
+    story = ("date 2025-03-02 LYON: The mayor of Brevonne, {name}, opened the new tramway "
+             "on Sunday. The line cost 40 million euros and links the station to the hospital.")
+    index = Index.open(tmp_path / "syndicated")
+    index.add_articles([Article(f"wire-{i}", story.format(name=n))
+                        for i, n in enumerate(["Claire Dumont", "Claire Dumont", "Marc Jollet"])])
+    answer = ask("Who is the mayor of Brevonne?", index)
+    assert_citations_hold(answer, index)
+    by_text = {p.text: p for p in answer.answers}
+    assert by_text["Claire Dumont"].support == 2 and not by_text["Claire Dumont"].disputed
+    assert by_text["Marc Jollet"].support == 1 and by_text["Marc Jollet"].disputed
+    assert answer.conflict
+
+
+def test_cli_json_is_exactly_to_dict(seeds_build) -> None:
+    result = subprocess.run([sys.executable, "-m", "qa", PM, "--index", str(seeds_build.path),
+                             "--json"], cwd=REPO, env=python_env(), capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == ask(PM, Index.open(seeds_build.path)).to_dict()
+
+
+def test_cli_bad_question_has_no_traceback(seeds_build) -> None:
+    result = subprocess.run([sys.executable, "-m", "qa", "   ", "--index", str(seeds_build.path)],
+                            cwd=REPO, env=python_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr and "empty" in result.stdout

@@ -1,0 +1,41 @@
+"""Equivalent mentions share one key; different values do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.values import date_value, number_value, value_key
+
+
+@pytest.mark.parametrize(("a", "b", "label"), [
+    ("four", "4", "CARDINAL"),
+    ("3,559 people", "3559", "CARDINAL"),
+    ("Nov 7", "November 7", "DATE"),
+    ("Sanae Takaichi", "Prime Minister Sanae Takaichi", "PERSON"),
+    ("2.5 million", "2,500,000", "CARDINAL"),
+])
+def test_equivalent_mentions_share_a_key(a: str, b: str, label: str) -> None:
+    assert value_key(a, label, "2025-11-17") == value_key(b, label, "2025-11-17")
+
+
+@pytest.mark.parametrize(("a", "b", "label"), [
+    ("Masaaki Kanai", "Takashi Kanai", "PERSON"),
+    ("four", "five", "CARDINAL"),
+    ("November 7", "November 8", "DATE"),
+])
+def test_different_values_stay_apart(a: str, b: str, label: str) -> None:
+    assert value_key(a, label, "2025-11-17") != value_key(b, label, "2025-11-17")
+
+
+def test_relative_dates_resolve_against_the_dateline() -> None:
+    monday = "2025-11-17"
+    assert date_value("Tuesday", monday) == "2025-11-18"
+    assert date_value("the 18th", monday) == "2025-11-18"
+    assert date_value("on Friday", monday) == "2025-11-14"
+    assert date_value("Tuesday", "") is None
+
+
+def test_numbers() -> None:
+    assert number_value("four Chinese vessels") == 4
+    assert number_value("about 50,000") == 50_000
+    assert number_value("no digits here") is None
