@@ -210,6 +210,10 @@ class Index:
         with self.snapshot():
             return self._generation.lexical.search(terms(text), k)
 
+    def is_empty(self) -> bool:
+        with self.snapshot():
+            return not self._generation.vectors.ntotal
+
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunk rows by id; ids of chunks removed since are absent."""
         with self.snapshot():
@@ -336,7 +340,8 @@ class Index:
         old_chunks = database.chunk_ids_of(db, replaced + removals)
         database.delete_documents(db, replaced + removals)
         next_id = int(database.get_meta(db, "next_chunk_id", "1"))
-        embedded = _embed_articles(self.embedder, fresh, next_id, progress)
+        # A write that only removes needs no model: `remove` stays instant, not seconds.
+        embedded = _embed_articles(self.embedder, fresh, next_id, progress) if fresh else []
         now = time.time()
         ids, vectors, lexical_rows = [], [], []
         for article, chunks, sentences, sentence_vectors, entities, chunk_vectors in embedded:

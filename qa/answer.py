@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from index import Entity, Index, Passage, Sentence, open_default
-from index.lexical import terms
+from index.lexical import term_spans, terms
 from index.nlp import pipeline
 from qa.question import Question, analyse_question
 from qa.result import Answer, Citation, Conflict, Position
@@ -113,7 +113,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12) -> 
         return Answer(question, (), message=refusal)
     idx = _open(index)
     with idx.snapshot():
-        if not idx.status().documents:
+        if idx.is_empty():
             return Answer(question, (), message="The index is empty: add articles first.")
         q = analyse_question(question)
         vector = idx.embedder.encode([question])[0]
@@ -153,11 +153,10 @@ def _score_sentences(q: Question, vector: np.ndarray, passages: list[Passage],
             if where in seen or fold(text) == folded_question:
                 continue
             seen.add(where)
-            words = list(re.finditer(r"\w+", text))
-            stems = terms(" ".join(w.group() for w in words)) if words else []
-            hits = tuple((sentence.start + w.start(), sentence.start + w.end())
-                         for w in words if _stem(w.group()) in weights)
-            present = set(stems)
+            spans = term_spans(text)
+            hits = tuple((sentence.start + a, sentence.start + b)
+                         for stem, a, b in spans if stem in weights)
+            present = {stem for stem, _, _ in spans}
             overlap = sum(w for t, w in weights.items() if t in present) / total
             cosine = max(0.0, float(np.dot(vector, sentence_vector)))
             relevance = (0.55 * overlap + 0.45 * cosine) * (1.0 if about else 0.4)
@@ -192,12 +191,27 @@ def _entity_spans(q: Question, sentences: list[_Scored]) -> list[_Span]:
             if entity.label not in q.wanted or not (
                     sentence.start <= entity.start and entity.end <= sentence.end):
                 continue
-            start, end = _trim(passage, entity)
-            if _is_named_in_question(passage.article.text[start:end], entity.label, q):
-                continue
-            score = scored.relevance * (0.55 + 0.45 * _nearness(scored.hits, start, end))
-            spans.append(_Span(passage, sentence, start, end, entity.label, score))
+            for start, end in _pieces(passage.article.text, *_trim(passage, entity), entity.label):
+                if _is_named_in_question(passage.article.text[start:end], entity.label, q):
+                    continue
+                score = scored.relevance * (0.55 + 0.45 * _nearness(scored.hits, start, end))
+                spans.append(_Span(passage, sentence, start, end, entity.label, score))
     return spans
+
+
+_RANGE = re.compile(r"\s*(?:[–—-]|\bto\b|\buntil\b)\s*")
+_FULL_DATE = re.compile(r"[A-Za-z]{3,}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,}\.? \d{4}")
+
+
+def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """A range of two full dates ("July 15, 1905 – March 2, 1977") is two answers: born
+    and died. A range of years ("1861–1862") is one answer."""
+    if label == "DATE":
+        cut = _RANGE.search(text, start, end)
+        if cut and _FULL_DATE.search(text, start, cut.start()) and _FULL_DATE.search(
+                text, cut.end(), end):
+            return [(start, cut.start()), (cut.end(), end)]
+    return [(start, end)]
 
 
 def _phrase_spans(q: Question, sentences: list[_Scored], read: int = 8) -> list[_Span]:
@@ -294,7 +308,8 @@ def _positions(groups: list[_Group], q: Question) -> tuple[tuple[Position, ...],
     chosen.sort(key=lambda g: (-len(g.docs), -g.score))
     conflicting = [] if q.wants_description else [
         i for i, g in enumerate(chosen)
-        if any(_incompatible(g.key, other.key) for other in chosen if other is not g)]
+        if any(_incompatible(g.key, other.key) and not _different_subjects(g, other, q)
+               for other in chosen if other is not g)]
     top_support = max((len(chosen[i].docs) for i in conflicting), default=0)
     positions = tuple(_position(g, disputed=i in conflicting and len(g.docs) < top_support)
                       for i, g in enumerate(chosen))
@@ -317,6 +332,25 @@ def _incompatible(a: str, b: str) -> bool:
     if kind_a == "date":
         return not (value_a.startswith(value_b) or value_b.startswith(value_a))
     return value_a != value_b
+
+
+def _qualifier(text: str, subject: str) -> str:
+    """How a source pins down the subject's name: "Broken Bow, Nebraska" -> "nebraska",
+    "Bobby Carpenter (American football)" -> "american football"; "" if it does not."""
+    match = re.search(re.escape(subject) + r"(?:, ([A-Z][\w.]+(?: [A-Z][\w.]+)*)| \(([^)]{2,40})\))",
+                      text)
+    return fold(match.group(1) or match.group(2)) if match else ""
+
+
+def _different_subjects(a: _Group, b: _Group, q: Question) -> bool:
+    """Answers about two things of the same name (two towns called Broken Bow) are not a
+    contradiction: each source qualifies the name, and no qualifier is shared."""
+    for subject in q.subjects:
+        qualifiers_a = {_qualifier(s.passage.article.text, subject) for s in a.spans}
+        qualifiers_b = {_qualifier(s.passage.article.text, subject) for s in b.spans}
+        if "" not in qualifiers_a | qualifiers_b and not qualifiers_a & qualifiers_b:
+            return True
+    return False
 
 
 def _position(group: _Group, disputed: bool) -> Position:
