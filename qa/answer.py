@@ -334,20 +334,27 @@ def _incompatible(a: str, b: str) -> bool:
     return value_a != value_b
 
 
-def _qualifier(text: str, subject: str) -> str:
+def _qualifier(passage: Passage, subject: str) -> str:
     """How a source pins down the subject's name: "Broken Bow, Nebraska" -> "nebraska",
-    "Bobby Carpenter (American football)" -> "american football"; "" if it does not."""
-    match = re.search(re.escape(subject) + r"(?:, ([A-Z][\w.]+(?: [A-Z][\w.]+)*)| \(([^)]{2,40})\))",
-                      text)
-    return fold(match.group(1) or match.group(2)) if match else ""
+    "Bobby Carpenter (American football)" -> "american football"; "" if it does not.
+    Only a place after a comma counts: "the mayor of Brevonne, Claire Dumont," names a mayor."""
+    text = passage.article.text
+    places = {e.start: e.end for e in passage.entities if e.label in ("GPE", "LOC")}
+    pattern = re.escape(subject) + r"(?:, | \(([^)]{2,40})\))"
+    for match in re.finditer(pattern, text[:passage.chunk.end]):
+        if match.group(1):
+            return fold(match.group(1))
+        if match.end() in places:
+            return fold(text[match.end():places[match.end()]])
+    return ""
 
 
 def _different_subjects(a: _Group, b: _Group, q: Question) -> bool:
     """Answers about two things of the same name (two towns called Broken Bow) are not a
     contradiction: each source qualifies the name, and no qualifier is shared."""
     for subject in q.subjects:
-        qualifiers_a = {_qualifier(s.passage.article.text, subject) for s in a.spans}
-        qualifiers_b = {_qualifier(s.passage.article.text, subject) for s in b.spans}
+        qualifiers_a = {_qualifier(s.passage, subject) for s in a.spans}
+        qualifiers_b = {_qualifier(s.passage, subject) for s in b.spans}
         if "" not in qualifiers_a | qualifiers_b and not qualifiers_a & qualifiers_b:
             return True
     return False

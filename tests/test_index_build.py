@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
-from conftest import REPO, SEEDS, python_env
 
 from index import EmbedderMismatch, Index, Skipped
 from index.embedder import DEFAULT_MODEL, load_embedder
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 SEED_000 = "000_51fa7298afb77037"
 
@@ -158,14 +158,14 @@ def test_other_embedder_is_refused_before_loading_anything(seeds_copy):
     assert Index.open(seeds_copy, embedder="all-MiniLM-L6-v2").status().documents == 3
 
 
-def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(seeds_copy):
+def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(seeds_copy,
+                                                                              spawn_python):
     code = ("import sys\n"
             "from index import EmbedderMismatch, Index\n"
             "try:\n"
             "    Index.open(sys.argv[1], embedder='some/other-model')\n"
             "except EmbedderMismatch:\n"
             "    print('refused', 'sentence_transformers' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(seeds_copy)], cwd=REPO,
-                          env=python_env(), capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "refused False"
+    child = spawn_python(code, str(seeds_copy))
+    assert child.wait_for("refused", timeout=120) == "refused False"
+    assert child.proc.wait(timeout=30) == 0

@@ -149,3 +149,19 @@ def test_cli_bad_question_has_no_traceback(seeds_build) -> None:
                             cwd=REPO, env=python_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0
     assert "Traceback" not in result.stderr and "empty" in result.stdout
+
+
+def test_two_places_of_the_same_name_are_not_a_contradiction(tmp_path, embedder) -> None:
+    stories = {
+        "ne": "Riverton, Nebraska is a small city. As of the 2010 census, the population of "
+              "Riverton was 3,559 people.",
+        "ok": "Riverton, Oklahoma is a rural town. As of the 2010 census, the population of "
+              "Riverton was 4,120 people.",
+    }
+    index = Index.open(tmp_path / "towns")
+    index.add_articles([Article(k, v) for k, v in stories.items()])
+    answer = ask("What is the population of Riverton?", index)
+    assert_citations_hold(answer, index)
+    assert {p.text for p in answer.answers} >= {"3,559", "4,120"}
+    assert not answer.conflict
+    assert not any(p.disputed for p in answer.answers)

@@ -1,0 +1,101 @@
+"""BM25 postings: the same scores as bm25s (Lucene BM25, k1=1.5, b=0.75), however they grew."""
+
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+import pytest
+
+from index.lexical import LexicalIndex, terms
+
+QUERIES = [
+    "Japan China Taiwan talks",
+    "Kanai Beijing foreign ministry",
+    "prime minister remarks survival",
+    "seafood travel advisory students",
+    "wombat",
+]
+
+
+@pytest.fixture(scope="module")
+def chunk_terms(seeds_index, all_chunks) -> list[tuple[int, list[str]]]:
+    """(chunk id, terms) of every seed chunk, as the build stored them, plus small made-up
+    chunks so that some terms are rare and some chunks short."""
+    rows = [(p.chunk.chunk_id, terms(p.article.text[p.chunk.start:p.chunk.end]))
+            for group in all_chunks(seeds_index).values() for p in group]
+    extra = ["A wombat crossed the road in Beijing.", "Talks, talks and more talks.",
+             "Students cancel travel to Japan.", "Seafood imports halted."]
+    rows += [(1000 + n, terms(text)) for n, text in enumerate(extra)]
+    assert all(row_terms for _, row_terms in rows)
+    return rows
+
+
+def _bm25s_scores(rows: list[tuple[int, list[str]]], query: list[str]) -> dict[int, float]:
+    retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+    retriever.index([row_terms for _, row_terms in rows], show_progress=False)
+    scores = retriever.get_scores(query)
+    return {chunk_id: float(s) for (chunk_id, _), s in zip(rows, scores, strict=True) if s > 0}
+
+
+def _assert_same(ours: list[tuple[int, float]], reference: dict[int, float]) -> None:
+    assert {i for i, _ in ours} == set(reference)
+    for chunk_id, score in ours:
+        assert score == pytest.approx(reference[chunk_id], abs=1e-4)
+    assert [s for _, s in ours] == sorted((s for _, s in ours), reverse=True)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_scores_match_bm25s(chunk_terms, query):
+    query_terms = terms(query)
+    # Each distinct query term counts once here; bm25s would count a repeated term twice.
+    assert len(set(query_terms)) == len(query_terms)
+    index = LexicalIndex.empty().updated([], chunk_terms)
+    ours = index.search(query_terms, k=len(chunk_terms))
+    reference = _bm25s_scores(chunk_terms, query_terms)
+    assert reference, "the query should match something"
+    _assert_same(ours, reference)
+
+
+def test_the_built_index_stores_the_same_postings(seeds_index, chunk_terms):
+    seed_rows = [row for row in chunk_terms if row[0] < 1000]
+    for query in QUERIES:
+        ours = seeds_index.lexical_search(query, k=len(seed_rows))
+        _assert_same(ours, _bm25s_scores(seed_rows, terms(query)))
+
+
+def test_updates_equal_a_build_from_scratch(chunk_terms, tmp_path):
+    first, second = chunk_terms[::2], chunk_terms[1::2]
+    grown = LexicalIndex.empty().updated([], first).updated([], second[:5])
+    removed = [chunk_id for chunk_id, _ in first[:4]] + [second[0][0]]
+    changed = [(chunk_id, ["wombat", *row_terms]) for chunk_id, row_terms in second[1:3]]
+    grown = grown.updated(removed + [c for c, _ in changed], changed + second[5:])
+
+    gone = set(removed)
+    final = [row for row in chunk_terms if row[0] not in gone]
+    changes = dict(changed)
+    final = [(c, changes.get(c, t)) for c, t in final]
+    scratch = LexicalIndex.empty().updated([], final)
+    assert sorted(grown.chunk_ids.tolist()) == sorted(c for c, _ in final)
+    np.testing.assert_allclose(sorted(grown.lengths), sorted(scratch.lengths))
+
+    grown.save(tmp_path / "lexical.npz")
+    loaded = LexicalIndex.load(tmp_path / "lexical.npz")
+    for query in QUERIES:
+        query_terms = terms(query)
+        expected = scratch.search(query_terms, k=len(final))
+        reference = _bm25s_scores(final, query_terms)
+        for candidate in (grown, loaded):
+            got = candidate.search(query_terms, k=len(final))
+            assert [i for i, _ in got] == [i for i, _ in expected]
+            np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
+            _assert_same(got, reference)
+    wombats = {c for c, t in final if "wombat" in t}
+    assert len(wombats) == 3 and {c for c, _ in changed} < wombats
+    assert {c for c, _ in grown.search(terms("wombat"), 10)} == wombats
+
+
+def test_removing_everything_leaves_no_hits(chunk_terms):
+    index = LexicalIndex.empty().updated([], chunk_terms)
+    empty = index.updated([c for c, _ in chunk_terms], [])
+    assert len(empty.chunk_ids) == 0
+    assert empty.search(terms("Japan China"), 10) == []
