@@ -29,9 +29,14 @@ test: $(STAMP) browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
+# Full benchmarks (see BENCHMARKS.md): `make bench SIZES=1000,10000` for fewer sizes.
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) -m bench.run all
+	$(PY) -m bench.run all $(if $(SIZES),--sizes $(SIZES))
+
+# Every benchmark script on a tiny corpus, in about a minute; Haystack only if installed.
+bench-smoke: $(STAMP)
+	$(PY) -m bench.run smoke
 
 clean:
 	rm -rf .venv .index .pytest_cache .ruff_cache

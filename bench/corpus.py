@@ -28,7 +28,7 @@ RAMDOCS = DATA / "ramdocs" / "RAMDocs_test.jsonl"
 SQUAD = DATA / "squad_v2_dev_half" / "dev-v2.0.json"
 PARAGRAPHS_PER_ARTICLE = 3
 RECORDS_PER_FILE = 2000
-BASE_DATE = (2025, 1, 1)
+BASE_YEAR = 2025
 
 
 @dataclass(frozen=True)
@@ -143,9 +143,8 @@ def sample_questions(base_keys: set[str] | tuple[str, ...], n: int, seed: int = 
 
 def variant(base: BaseArticle, replica: int) -> dict:
     """One copy of a base article as a .jsonl record; replica 0 is the original text."""
-    year, month, day = BASE_DATE
-    day_of_year = replica % 365
-    date = f"{year + replica // 365:04d}-{1 + day_of_year // 31 % 12:02d}-{1 + day_of_year % 28:02d}"
+    day_of_year = replica % 336
+    date = f"{BASE_YEAR + replica // 336:04d}-{1 + day_of_year // 28:02d}-{1 + day_of_year % 28:02d}"
     text = base.text if replica == 0 else f"{base.text} (Edition {replica}.)"
     return {"id": f"{base.key}-r{replica}", "title": base.title, "date": date,
             "source": base.source, "text": text}

@@ -101,7 +101,8 @@ def serve_worker(index_dir: Path, questions_file: Path, out: Path) -> None:
         ask_times.append(time.perf_counter() - begin)
         answered += bool(answer.answers)
     parts: dict[str, list[float]] = {k: [] for k in (
-        "embed question", "dense search (k=64)", "BM25 search (k=64)", "fuse", "chunk rows + passages (SQLite)")}
+        "embed question", "dense search (k=64)", "BM25 search (k=64)", "fuse",
+        "chunk rows + passages (SQLite)")}
     retrieve_times, core_times = [], []
     for question in questions:
         t0 = time.perf_counter()
@@ -130,6 +131,7 @@ def serve_worker(index_dir: Path, questions_file: Path, out: Path) -> None:
         "retrieval_parts_median_ms": {k: round(1000 * statistics.median(v), 3)
                                       for k, v in parts.items() if v},
         "peak_rss_after_first_answer_mb": after_first_rss, "peak_rss_mb": peak_rss_mb(),
+        "threads": _thread_experiment(index, questions),
     }
     try:
         import psutil
@@ -138,6 +140,38 @@ def serve_worker(index_dir: Path, questions_file: Path, out: Path) -> None:
     except ImportError:
         pass
     out.write_text(json.dumps(result, indent=2))
+
+
+def _thread_experiment(index: object, questions: list[str]) -> dict[str, object]:
+    """Question embedding, dense search and ask() with the default torch/FAISS threads and
+    with one thread each: a single query is too small to gain from threads, and on a busy
+    machine their spin-waiting costs more than it saves."""
+    import faiss
+    import torch
+
+    from qa.answer import ask
+
+    defaults = {"torch": torch.get_num_threads(), "faiss": faiss.omp_get_max_threads()}
+    timings: dict[str, object] = {"default_threads": defaults}
+    for name, threads in (("default", defaults), ("one_thread", {"torch": 1, "faiss": 1})):
+        torch.set_num_threads(threads["torch"])
+        faiss.omp_set_num_threads(threads["faiss"])
+        embed, dense, asked = [], [], []
+        for question in questions:
+            t0 = time.perf_counter()
+            vector = index.embedder.encode([question])[0]  # type: ignore[attr-defined]
+            t1 = time.perf_counter()
+            index.dense_search(vector, 64)  # type: ignore[attr-defined]
+            t2 = time.perf_counter()
+            ask(question, index=index)
+            asked.append(time.perf_counter() - t2)
+            embed.append(t1 - t0)
+            dense.append(t2 - t1)
+        timings[name] = {"embed_question": summarise(embed), "dense_search": summarise(dense),
+                         "ask": summarise(asked)}
+    torch.set_num_threads(defaults["torch"])
+    faiss.omp_set_num_threads(defaults["faiss"])
+    return timings
 
 
 def cold_start(index_dir: Path, question: str, runs: int) -> dict[str, object]:
@@ -196,11 +230,12 @@ def render(result: dict) -> str:
                  ["add one article p95 ms", add.get("p95_ms")],
                  ["ask() median ms", serve["ask"]["median_ms"]],
                  ["ask() p95 ms", serve["ask"]["p95_ms"]],
-                 ["retrieve() median ms", serve["retrieve_full"]["median_ms"]],
+                 ["embed + retrieve() median ms", serve["retrieve_full"]["median_ms"]],
                  ["serving peak RSS MB", serve["process_peak_rss_mb"]],
                  ["cold start to first answer median s", cold["median_ms"] / 1000],
                  ["cold start peak RSS MB", cold["peak_rss_mb"]],
                  ["index on disk MB", result["disk_bytes"]["total"] / 2**20],
+                 *_thread_rows(serve.get("threads")),
              ]), "", "build stages (exclusive time):", "",
              table(["stage", "s", "share", "calls"],
                    [[s["stage"], s["seconds"], f"{100 * s['share']:.1f}%", s["calls"]]
@@ -208,6 +243,15 @@ def render(result: dict) -> str:
              "", "add one article, median ms per stage:", "",
              table(["stage", "ms"], [[k, v] for k, v in add["stages_median_ms"].items() if v >= 0.05])]
     return "\n".join(lines) + "\n"
+
+
+def _thread_rows(threads: dict | None) -> list[list[object]]:
+    if not threads:
+        return []
+    return [[f"{what} median ms, default / 1 thread",
+             f"{threads['default'][key]['median_ms']:.2f} / {threads['one_thread'][key]['median_ms']:.2f}"]
+            for what, key in (("embed question", "embed_question"), ("dense search", "dense_search"),
+                              ("ask()", "ask"))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,19 +6,13 @@ as it is active, and restores them afterwards. Time is counted exclusively: a
 stage nested in another (the embedder's tokenizer inside chunking, the forward
 pass inside embedding) is taken out of its parent, so the stages add up to the
 measured total, and what no stage covers is reported as "other".
-
-`profile_call` is the coarser tool: cProfile's top functions of any call.
 """
 
 from __future__ import annotations
 
-import cProfile
 import functools
-import io
-import pstats
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 # (owner path, attribute, stage label). Owners are imported lazily.
@@ -194,31 +188,3 @@ class StageTimers:
     def reset(self) -> None:
         self.seconds.clear()
         self.calls.clear()
-
-
-def profile_call(fn: Callable[[], Any], top: int = 25) -> tuple[Any, dict[str, list[dict]]]:
-    """Run fn under cProfile; its result and the top functions by own and cumulative time."""
-    profiler = cProfile.Profile()
-    result = profiler.runcall(fn)
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    tables: dict[str, list[dict]] = {}
-    for key, sort in (("by_tottime", "tottime"), ("by_cumtime", "cumulative")):
-        stats.sort_stats(sort)
-        rows = []
-        for func in stats.fcn_list[:top]:  # type: ignore[attr-defined]
-            calls, _, tottime, cumtime, _ = stats.stats[func]  # type: ignore[attr-defined]
-            filename, line, name = func
-            rows.append({"function": f"{_short(filename)}:{line}({name})", "calls": calls,
-                         "tottime_s": round(tottime, 4), "cumtime_s": round(cumtime, 4)})
-        tables[key] = rows
-    return result, tables
-
-
-_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _short(filename: str) -> str:
-    for marker in ("site-packages/", f"{_ROOT}/", "/lib/python3"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
-    return filename

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "remove":
             return _write(args, lambda ix, p: ix.remove(args.doc_ids))
         if args.command == "status":
-            _emit(Index.open(args.index).status(), args.json)
+            _emit(Index.open(args.index, create=False).status(), args.json)
             return 0
         return _watch(args)
     except (IndexError_, IndexLocked) as error:

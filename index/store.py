@@ -146,8 +146,10 @@ class Index:
         self._depth = 0
 
     @classmethod
-    def open(cls, path: str | Path | None = None, embedder: str | None = None) -> Index:
-        """Open or create an index; an existing one must be opened with the embedder it was built with."""
+    def open(cls, path: str | Path | None = None, embedder: str | None = None,
+             create: bool = True) -> Index:
+        """Open (or create) an index; an existing one must be opened with the embedder it
+        was built with."""
         folder = Path(path) if path else default_index_dir()
         name = Embedder.canonical(embedder or configured_model())
         manifest_path = folder / "manifest.json"
@@ -161,6 +163,9 @@ class Index:
                     f"{folder} was built with embedder {manifest['embedder']!r}, not {name!r}: "
                     f"open it with that embedder or rebuild it into a new folder")
             return cls(folder, name, manifest)
+        if not create:
+            raise IndexError_(f"no index at {folder}: build one with "
+                              f"`python -m index build PATH --index {folder}`")
         folder.mkdir(parents=True, exist_ok=True)
         manifest = {"schema": SCHEMA_VERSION, "embedder": name,
                     "dimension": load_embedder(name).dimension, "tokenizer": TOKENIZER,
@@ -267,11 +272,14 @@ class Index:
     def _load_generation(self, number: int) -> _Generation:
         vectors_file = self.path / f"vectors.{number}.faiss"
         lexical_file = self.path / f"lexical.{number}.npz"
-        if number and vectors_file.exists():
-            return _Generation(number, faiss.read_index(str(vectors_file)),
-                               LexicalIndex.load(lexical_file))
-        flat = faiss.IndexFlatIP(int(self.manifest["dimension"]))
-        return _Generation(number, faiss.IndexIDMap2(flat), LexicalIndex.empty())
+        if not number:
+            flat = faiss.IndexFlatIP(int(self.manifest["dimension"]))
+            return _Generation(number, faiss.IndexIDMap2(flat), LexicalIndex.empty())
+        if not (vectors_file.exists() and lexical_file.exists()):
+            raise IndexError_(f"{self.path} is damaged: generation {number} has no "
+                              f"{vectors_file.name} or {lexical_file.name}; rebuild the index")
+        return _Generation(number, faiss.read_index(str(vectors_file)),
+                           LexicalIndex.load(lexical_file))
 
     # Writing ---------------------------------------------------------------
 

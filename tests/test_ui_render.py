@@ -3,10 +3,13 @@ example questions and upload names. Fast: no model, no index."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from qa.result import Answer, Citation, Conflict, Position
 from ui import render
+from ui.app import chat_turn, open_citation
 from ui.examples import Doc, example_questions, office_questions, speaker_questions
 from ui.uploads import safe_name, stage
 
@@ -139,3 +142,50 @@ def test_staging_skips_unknown_types_and_big_files_and_keeps_same_names_apart(tm
     assert {s.path: s.reason.split(":")[0] for s in skipped} == {
         "big.txt": "too large", "c.pdf": "unsupported file type .pdf; use .txt, .md, .json, "
                                          ".jsonl, .html, .htm"}
+
+
+class FakeBackend:
+    """Just what the chat needs of `ui.backend.Backend`, answering one fixed answer."""
+
+    def __init__(self, answer: Answer | Exception) -> None:
+        self.answer = answer
+
+    def status(self) -> SimpleNamespace:
+        return SimpleNamespace(documents=3)
+
+    def ask(self, question: str) -> Answer:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def article(self, doc_id: str) -> SimpleNamespace:
+        return SimpleNamespace(doc_id=doc_id, title=f"Title {doc_id}", date="2025-11-17",
+                               text=TEXT)
+
+
+def test_chat_shows_the_question_and_a_busy_line_before_the_answer():
+    answer = disagreement()
+    steps = list(chat_turn(FakeBackend(answer), " <b>Who</b> is it? ", [], []))
+    box, history, answers, _, _ = steps[0]
+    assert box == "" and answers == []
+    assert history[0] == {"role": "user", "content": "&lt;b&gt;Who&lt;/b&gt; is it?"}
+    assert "nqa-busy" in history[1]["content"] and "3 articles" in history[1]["content"]
+    box, history, answers, sources, _ = steps[-1]
+    assert answers == [answer] and len(history) == 2
+    assert "Sources disagree" in history[1]["content"] and "Taro Kono" in history[1]["content"]
+    assert 'href="#cite-0-3"' in sources
+
+
+def test_a_failing_question_is_reported_in_the_chat():
+    steps = list(chat_turn(FakeBackend(RuntimeError("<boom>")), "Who?", [], []))
+    assert "Could not answer: RuntimeError: &lt;boom&gt;" in steps[-1][1][-1]["content"]
+    assert steps[-1][2] == []
+
+
+def test_opening_a_citation_marks_every_span_this_answer_cites_in_that_article():
+    answer = disagreement()
+    page = open_citation(FakeBackend(answer), [answer], "#cite-0-3")
+    assert '<mark class="nqa-mark nqa-focus" data-cite="[3]">Taro Kono</mark>' in page
+    assert "Title c" in page and "Cited for: Who is the Prime Minister of Japan?" in page
+    assert "not part of" in open_citation(FakeBackend(answer), [answer], "#cite-1-1")
+    assert "not part of" in open_citation(FakeBackend(answer), [answer], "#cite-0-9")

@@ -39,7 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.watch:
         backend.watch(args.watch, on_report=lambda r: print(f"watch: {r.summary()}", flush=True))
         print(f"watching {args.watch}", flush=True)
-    print(f"serving on http://{args.host}:{args.port}", flush=True)
     try:
         launch(backend, args.host, args.port)
     finally:

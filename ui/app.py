@@ -22,6 +22,7 @@ from ui.uploads import MAX_UPLOAD_BYTES
 
 UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl", ".html", ".htm"]
 TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
+TABLE_TITLE_WORDS = 12
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
 # One listener for the whole page: any click on a citation link, in the chat or in the
@@ -120,7 +121,8 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
               ) -> Iterator[tuple]:
     """Show the question at once with a busy line, then replace the line with the answer.
 
-    Yields (question box, chat, answers so far, sources panel, viewer).
+    Yields (question box, chat, answers so far, sources panel, viewer); each yield gets
+    new lists, never ones already handed to Gradio.
     """
     question = (question or "").strip()
     if not question:
@@ -133,14 +135,14 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
     try:
         answer = backend.ask(question)
     except Exception as error:  # the page must survive any failure of one question
-        history[-1] = _message("assistant", render.placeholder_html(
-            f"Could not answer: {type(error).__name__}: {error}"))
+        history = [*history[:-1], _message("assistant", render.placeholder_html(
+            f"Could not answer: {type(error).__name__}: {error}"))]
         yield "", history, answers, gr.skip(), gr.skip()
         return
     answers = [*answers, answer]
     number = len(answers) - 1
     texts = cited_texts(backend, answer)
-    history[-1] = _message("assistant", render.answer_html(answer, number, texts))
+    history = [*history[:-1], _message("assistant", render.answer_html(answer, number, texts))]
     yield ("", history, answers, render.sources_html(answer, number),
            render.placeholder_html(VIEWER_HINT))
 
@@ -179,8 +181,8 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
 
 
 def _table(backend: Backend) -> list[list[Any]]:
-    return [[row["doc_id"], row["title"], row["date"], row["chunks"]]
-            for row in backend.documents()]
+    return [[row["doc_id"], render.short_title(row["title"] or "", TABLE_TITLE_WORDS),
+             row["date"], row["chunks"]] for row in backend.documents()]
 
 
 def report_html(report: Report) -> str:
@@ -317,6 +319,7 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
         with gr.Column(scale=3):
             table = gr.Dataframe(headers=TABLE_HEADERS, value=_table(backend),
                                  interactive=False, elem_id="nqa-documents", max_height=360,
+                                 wrap=True, column_widths=["24%", "49%", "16%", "11%"],
                                  label="Indexed documents (select a row to read it)")
             reader = gr.HTML(render.placeholder_html("Select a document in the table to read it."),
                              js_on_load=None, elem_id="nqa-preview", max_height=500)

@@ -112,6 +112,13 @@ def quote_html(citation: Citation, text: str | None) -> str:
     return f"“{lead}{escape(before)}{quote}{escape(after)}{tail}”"
 
 
+def _quote_unless_value(citation: Citation, position: Position, texts: Mapping[str, str]) -> str:
+    """A whole-sentence answer is its own quote: saying it twice helps no one."""
+    if citation.quote.strip() == position.text.strip():
+        return ""
+    return f'<span class="nqa-quote">{quote_html(citation, texts.get(citation.doc_id))}</span> '
+
+
 def position_html(position: Position, numbered: Sequence[Numbered], answer_no: int,
                   label: str = "", texts: Mapping[str, str] | None = None) -> str:
     """One answer value: the value, how many documents give it, its markers and quotes."""
@@ -121,8 +128,8 @@ def position_html(position: Position, numbered: Sequence[Numbered], answer_no: i
     badge = f'<span class="nqa-badge">{_plural(position.support, "source")}</span>'
     side = f'<span class="nqa-side">{escape(label)}</span> ' if label else ""
     quotes = "".join(
-        f'<li>{_marker(answer_no, n.number)} <span class="nqa-quote">'
-        f'{quote_html(n.citation, texts.get(n.citation.doc_id))}</span> '
+        f'<li>{_marker(answer_no, n.number)} '
+        f'{_quote_unless_value(n.citation, position, texts)}'
         f'<span class="nqa-from">— {_source_label(n.citation)}</span></li>' for n in mine)
     css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
     return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
@@ -142,7 +149,8 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
     would end the block. `texts` (doc_id to article text) lets quotes show their sentence.
     """
     if answer.no_answer:
-        reason = f'<div class="nqa-reason">{escape(answer.message)}</div>' if answer.message else ""
+        said = answer.message and answer.message.strip() != NO_ANSWER
+        reason = f'<div class="nqa-reason">{escape(answer.message)}</div>' if said else ""
         return f'<div class="nqa-answer nqa-none"><strong>{NO_ANSWER}</strong>{reason}</div>'
     numbered = number_citations(answer)
     parts: list[str] = []
