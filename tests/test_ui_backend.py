@@ -10,6 +10,8 @@ import pytest
 
 from ui.backend import Backend
 
+pytestmark = pytest.mark.slow
+
 MAYOR = ("date 2025-12-01 BRAMBLEWICK: Orla Fenwhistle was sworn in as the mayor of "
          "Bramblewick on Monday, after winning the town's election by 212 votes.\n\n"
          "Fenwhistle, a former ferry captain, promised to reopen the harbour library.\n")

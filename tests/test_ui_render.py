@@ -187,5 +187,22 @@ def test_opening_a_citation_marks_every_span_this_answer_cites_in_that_article()
     page = open_citation(FakeBackend(answer), [answer], "#cite-0-3")
     assert '<mark class="nqa-mark nqa-focus" data-cite="[3]">Taro Kono</mark>' in page
     assert "Title c" in page and "Cited for: Who is the Prime Minister of Japan?" in page
+    changed = FakeBackend(answer)
+    changed.article = lambda doc_id: SimpleNamespace(doc_id=doc_id, title="T", date="",
+                                                     text="Rewritten since.")
+    assert "<mark" not in open_citation(changed, [answer], "#cite-0-3")
+    assert "has changed since" in open_citation(changed, [answer], "#cite-0-3")
     assert "not part of" in open_citation(FakeBackend(answer), [answer], "#cite-1-1")
     assert "not part of" in open_citation(FakeBackend(answer), [answer], "#cite-0-9")
+
+
+def test_a_whole_sentence_answer_is_not_quoted_twice():
+    sentence = "Another paper named Taro Kono."
+    start = TEXT.index(sentence)
+    whole = Citation("c", "T", start, start + len(sentence), sentence, start,
+                     start + len(sentence))
+    page = render.answer_html(Answer("What?", (Position(sentence, 0.5, 1, False, (whole,)),)),
+                              0, {"c": TEXT})
+    assert page.count(sentence) == 1
+    named = render.answer_html(disagreement(), 0, {"c": TEXT})
+    assert named.count("Taro Kono") == 2          # the value, and the quote in its sentence

@@ -171,10 +171,14 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
     article = backend.article(cited.doc_id)
     if article is None:
         return render.placeholder_html(f"{cited.doc_id} is no longer in the index.")
-    spans = [(n.citation.start, n.citation.end, n.number)
-             for n in render.number_citations(answer) if n.citation.doc_id == cited.doc_id]
+    # Only spans that still hold their quote: the article may have been replaced since.
+    spans = [(c.start, c.end, n.number) for n in render.number_citations(answer)
+             if (c := n.citation).doc_id == cited.doc_id and article.text[c.start:c.end] == c.quote]
+    note = f"Cited for: {answer.question}"
+    if not any(number == parsed[1] for _, _, number in spans):
+        note += " (the article has changed since, so the quote cannot be marked)"
     return render.article_html(article.doc_id, article.title, article.date, article.text,
-                               spans, focus=parsed[1], note=f"Cited for: {answer.question}")
+                               spans, focus=parsed[1], note=note)
 
 
 # Articles ----------------------------------------------------------------------
@@ -309,10 +313,9 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     limit = MAX_UPLOAD_BYTES // 2**20
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
-            files = gr.File(label=f"Add articles ({', '.join(UPLOAD_TYPES)}; up to {limit} MB "
-                                  f"each)", file_count="multiple", file_types=UPLOAD_TYPES,
-                            elem_id="nqa-files")
-            add_button = gr.Button("Add to index", variant="primary", elem_id="nqa-add")
+            files = gr.File(label=f"Add articles: drop {', '.join(UPLOAD_TYPES)} files, up to "
+                                  f"{limit} MB each; they are indexed at once",
+                            file_count="multiple", file_types=UPLOAD_TYPES, elem_id="nqa-files")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
             remove_button = gr.Button("Remove from index", variant="stop", elem_id="nqa-remove")
@@ -329,8 +332,9 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     def add(chosen: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         return (*upload(backend, chosen, progress), None)
 
-    add_button.click(add, files, [report, *view, files], concurrency_id="index-write",
-                     api_visibility="private")
+    # Indexing starts when the upload has finished, so it never sees a half-sent file.
+    files.upload(add, files, [report, *view, files], concurrency_id="index-write",
+                 api_visibility="private")
     remove_button.click(lambda doc_id: remove(backend, doc_id), choice, [report, *view],
                         concurrency_id="index-write", api_visibility="private")
 

@@ -114,7 +114,8 @@ def quote_html(citation: Citation, text: str | None) -> str:
 
 def _quote_unless_value(citation: Citation, position: Position, texts: Mapping[str, str]) -> str:
     """A whole-sentence answer is its own quote: saying it twice helps no one."""
-    if citation.quote.strip() == position.text.strip():
+    whole = citation.start <= citation.sentence_start and citation.end >= citation.sentence_end
+    if whole and citation.quote.strip() == position.text.strip():
         return ""
     return f'<span class="nqa-quote">{quote_html(citation, texts.get(citation.doc_id))}</span> '
 

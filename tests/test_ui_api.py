@@ -1,0 +1,66 @@
+"""The page's API for programs: `Client(url).predict(question, api_name="/ask")` returns
+`Answer.to_dict()`, the same structure `qa.ask` gives in Python."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+
+import pytest
+from gradio_client import Client
+
+from qa import ask
+from ui import Backend, launch
+
+# Gradio's queue calls pandas APIs that pandas 3 deprecates; nothing this project can change.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Backend]]:
+    """The page on a free local port, over a private copy of the seeds index."""
+    folder = tmp_path_factory.mktemp("ui-api") / "index"
+    shutil.copytree(seeds_build.path, folder,
+                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
+    backend = Backend.open(folder, log=lambda line: None)
+    port = free_port()
+    page = launch(backend, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", backend
+    page.close()
+    backend.close()
+
+
+def test_ask_endpoint_returns_the_answer_as_a_dict(served):
+    url, backend = served
+    question = "Who is the Prime Minister of Japan?"
+    result = Client(url, verbose=False).predict(question, api_name="/ask")
+    assert set(result) == {"question", "answers", "conflict", "conflicts", "no_answer", "message"}
+    assert result == ask(question, index=backend.index).to_dict()
+    assert result["conflict"] is True and result["no_answer"] is False
+    by_text = {p["text"]: p for p in result["answers"]}
+    assert by_text["Taro Kono"]["disputed"] is True
+    citation = by_text["Sanae Takaichi"]["citations"][0]
+    assert set(citation) == {"doc_id", "title", "start", "end", "quote", "sentence_start",
+                             "sentence_end", "date"}
+    text = backend.article(citation["doc_id"]).text
+    assert text[citation["start"]:citation["end"]] == citation["quote"] == "Sanae Takaichi"
+
+
+def test_ask_endpoint_says_when_there_is_no_answer(served):
+    url, _ = served
+    result = Client(url, verbose=False).predict("Who won the 1930 World Cup?", api_name="/ask")
+    assert result["no_answer"] is True and result["answers"] == []
+
+
+def test_only_ask_is_offered_to_programs(served):
+    url, _ = served
+    endpoints = Client(url, verbose=False).view_api(print_info=False, return_format="dict")
+    assert list(endpoints["named_endpoints"]) == ["/ask"]

@@ -1,0 +1,158 @@
+"""The page in a real headless Chromium: disagreement with sources, opening a source with its
+quote marked, uploading an article and asking about it, and markup in articles not running.
+
+Set UPDATE_SCREENSHOTS=1 to also write docs/disagreement.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from test_ui_api import free_port
+
+from ui import Backend, launch
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
+
+CHROMIUM = os.environ.get("NEWSQA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ANSWER_TIMEOUT = 90_000     # ms; two cores are shared, and the first answer warms up
+UPLOAD_TIMEOUT = 180_000
+PRIME_MINISTER = "Who is the Prime Minister of Japan?"
+
+MAYOR = ("date 2025-12-01 BRAMBLEWICK: Orla Fenwhistle was sworn in as the mayor of "
+         "Bramblewick on Monday, after winning the town's election by 212 votes.\n\n"
+         "Fenwhistle, a former ferry captain, promised to reopen the harbour library and "
+         "repair the old tide mill.\n")
+HOSTILE = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> '
+           "Quillmoor gazette\n"
+           "date 2025-12-02 QUILLMOOR: The harbour master of Quillmoor is Dessa Marrowby, the "
+           "port authority confirmed on Tuesday. <script>window.__pwned=3</script> "
+           "${window.__pwned=4} {{constructor.constructor('window.__pwned=5')()}} "
+           "<img src=y onerror=window.__pwned=6>\n"
+           "Marrowby said the harbour would reopen to ferries next week.\n")
+
+
+@pytest.fixture(scope="module")
+def url(seeds_build, tmp_path_factory) -> Iterator[str]:
+    """The page on a free local port over a private copy of the seeds index."""
+    folder = tmp_path_factory.mktemp("ui-browser") / "index"
+    shutil.copytree(seeds_build.path, folder,
+                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
+    backend = Backend.open(folder, log=lambda line: None)
+    port = free_port()
+    page = launch(backend, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    page.close()
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (make browser-deps installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    opened.set_default_timeout(60_000)
+    opened.goto(url)
+    expect(opened.locator("#nqa-question textarea")).to_be_visible()
+    yield opened
+    context.close()
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Ask through the page and return the reply once the busy line has become an answer."""
+    answers = page.locator("#nqa-chat .nqa-answer")
+    before = answers.count()
+    page.locator("#nqa-question textarea").fill(question)
+    page.locator("#nqa-ask").click()
+    expect(answers).to_have_count(before + 1, timeout=ANSWER_TIMEOUT)
+    return answers.last
+
+
+def upload(page: Page, path: Path) -> None:
+    """Add one file on the Articles tab and wait for the report."""
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#nqa-files input[type=file]").set_input_files(str(path))
+    expect(page.locator("#nqa-report")).to_contain_text("1 added", timeout=UPLOAD_TIMEOUT)
+    expect(page.locator("#nqa-documents")).to_contain_text(path.stem)
+
+
+def test_disagreement_shows_both_answers_with_their_sources(page: Page):
+    answer = ask(page, PRIME_MINISTER)
+    expect(answer.locator(".nqa-conflict")).to_contain_text("Sources disagree")
+    expect(answer).to_contain_text("Sanae Takaichi")
+    expect(answer.locator(".nqa-disputed")).to_contain_text("Taro Kono")
+    expect(answer.locator(".nqa-disputed")).to_contain_text("Disputed")
+    expect(answer.locator("a.nqa-cite")).not_to_have_count(0)
+    sources = page.locator("#nqa-sources .nqa-source")
+    expect(sources).to_have_count(3)
+    for doc_id in ("000_51fa7298afb77037", "001_fb9a544a14055de9", "002_42f7c0e30c3b1ddd"):
+        expect(page.locator("#nqa-sources")).to_contain_text(doc_id)
+    page.locator("#nqa-sources .nqa-source").first.click()
+    expect(page.locator("#nqa-viewer mark.nqa-focus")).to_have_text("Sanae Takaichi")
+    shot = page.screenshot(full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        (REPO / "docs" / "disagreement.png").write_bytes(shot)
+
+
+def test_a_citation_opens_its_article_with_the_quote_marked(page: Page):
+    answer = ask(page, PRIME_MINISTER)
+    disputed = answer.locator(".nqa-disputed")
+    quote = disputed.locator(".nqa-quote b").first.inner_text()
+    disputed.locator("a.nqa-cite").first.click()
+    viewer = page.locator("#nqa-viewer")
+    expect(viewer.locator("mark.nqa-focus")).to_have_text(quote)
+    expect(viewer.locator(".nqa-article-title")).to_contain_text("According to Japan")
+    expect(viewer).to_contain_text("Kanai Takashi departs for China")   # the full text
+    answer.locator("a.nqa-cite").first.click()
+    expect(viewer.locator("mark.nqa-focus")).to_have_text("Sanae Takaichi")
+    expect(viewer.locator(".nqa-meta")).to_contain_text("2025-11-17")
+
+
+def test_an_uploaded_article_answers_with_its_citation(page: Page, tmp_path: Path):
+    story = tmp_path / "bramblewick.txt"
+    story.write_text(MAYOR)
+    upload(page, story)
+    page.get_by_role("tab", name="Ask").click()
+    answer = ask(page, "Who is the mayor of Bramblewick?")
+    expect(answer.locator(".nqa-value").first).to_have_text("Orla Fenwhistle")
+    expect(page.locator("#nqa-sources")).to_contain_text("bramblewick")
+    answer.locator("a.nqa-cite").first.click()
+    expect(page.locator("#nqa-viewer mark.nqa-focus")).to_have_text("Orla Fenwhistle")
+
+
+def test_markup_in_an_article_never_runs(page: Page, tmp_path: Path):
+    hostile = tmp_path / "quillmoor.txt"
+    hostile.write_text(HOSTILE)
+    upload(page, hostile)
+    page.locator("#nqa-documents").get_by_text("quillmoor", exact=True).click()
+    preview = page.locator("#nqa-preview")
+    expect(preview).to_contain_text("<script>window.__pwned=1</script>")
+    expect(preview).to_contain_text("${window.__pwned=4}")
+    page.get_by_role("tab", name="Ask").click()
+    answer = ask(page, "Who is the harbour master of Quillmoor?")
+    expect(answer).to_contain_text("Dessa Marrowby")
+    answer.locator("a.nqa-cite").first.click()
+    viewer = page.locator("#nqa-viewer")
+    expect(viewer.locator("mark.nqa-focus")).to_have_text("Dessa Marrowby")
+    expect(viewer).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    page.wait_for_timeout(500)      # give an injected onerror every chance to fire
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#nqa-viewer img, #nqa-preview img, #nqa-chat img").count() == 0
