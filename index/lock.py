@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -17,20 +18,29 @@ class IndexLocked(Exception):
 
 
 class WriteLock:
-    def __init__(self, folder: Path) -> None:
+    """Held while writing; `wait` seconds to queue behind another writer, 0 to fail at once."""
+
+    def __init__(self, folder: Path, wait: float = 0.0) -> None:
         self.path = folder / "write.lock"
+        self.wait = wait
         self._handle = None
 
     def __enter__(self) -> WriteLock:
+        deadline = time.monotonic() + self.wait
         handle = open(self.path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise IndexLocked(f"index {self.path.parent} is locked by PID {holder}, "
-                              f"which is writing to it; try again when it has finished") from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                handle.close()
+                raise IndexLocked(f"index {self.path.parent} is locked by PID {holder}, "
+                                  f"which is writing to it; try again when it has finished") from None
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()

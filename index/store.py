@@ -58,11 +58,16 @@ def default_index_dir() -> Path:
     return data / "newsqa" / "index"
 
 
-def open_default(path: str | Path | None = None) -> Index:
+def open_default(path: str | Path | None = None,
+                 log: Callable[[str], None] | None = None) -> Index:
     """The index people get without asking for one: built from the seeds on first use."""
     index = Index.open(path)
-    if not index.status().documents and SEEDS_DIR.is_dir():
-        index.add([SEEDS_DIR])
+    if index.is_empty() and SEEDS_DIR.is_dir():
+        if log:
+            log(f"index {index.path} is empty; adding the articles in {SEEDS_DIR}")
+        report = index.add([SEEDS_DIR])
+        if log:
+            log(report.summary())
     return index
 
 
@@ -144,6 +149,9 @@ class Index:
         self._lock = threading.RLock()
         self._generation: _Generation | None = None
         self._depth = 0
+        # Seconds a write queues behind another writer before IndexLocked; a long-running
+        # page sets this so that an upload waits for a build instead of failing.
+        self.write_wait = 0.0
 
     @classmethod
     def open(cls, path: str | Path | None = None, embedder: str | None = None,
@@ -292,7 +300,7 @@ class Index:
         """
         started = time.perf_counter()
         articles, skipped = read_paths(paths, Path(root) if root else None)
-        with WriteLock(self.path):
+        with WriteLock(self.path, self.write_wait):
             gone = []
             if prune:
                 seen = {a.doc_id for a in articles}
@@ -305,12 +313,12 @@ class Index:
 
     def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> Report:
         """Index articles made in code rather than read from files."""
-        with WriteLock(self.path):
+        with WriteLock(self.path, self.write_wait):
             return self._write(list(articles), [], [], progress, time.perf_counter())
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         started = time.perf_counter()
-        with WriteLock(self.path):
+        with WriteLock(self.path, self.write_wait):
             known = database.hashes(self._db)
             wanted = list(dict.fromkeys(doc_ids))
             missing = tuple(Skipped(d, "no such document in the index")

@@ -1,57 +1,47 @@
 """The page's only door to `qa` and `index`: their public API, nothing of its own.
 
 The page answers while it indexes: reads go through the shared `Index` object,
-writes open their own connection inside `Index`. Writes from this process (an
-upload, a removal, the folder watcher) are still taken one at a time here, because
-the index allows one writer per folder and says so by raising `IndexLocked`; a
-write that meets a writer of another process waits for it, up to a limit.
+writes open their own connection inside `Index`. Writes (an upload, a removal,
+the folder watcher, a build in another process) queue behind each other on the
+index's write lock for up to WRITE_WAIT_SECONDS instead of failing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from index import Article, Index, IndexLocked, Report, Skipped, Status, default_index_dir
+from index import Article, Index, Report, Skipped, Status, open_default
 from qa import Answer, ask
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 WRITE_WAIT_SECONDS = 120.0
 EXAMPLE_ARTICLES = 200
 
 Progress = Callable[[int, int], None]
-Asker = Callable[..., Answer]
 
 
 class Backend:
-    """One index, the question answerer, and a lock that makes this process's writes queue."""
+    """One index and the question answerer, as the page uses them."""
 
-    def __init__(self, index: Index, asker: Asker = ask) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
-        self._ask = asker
-        self._write_lock = threading.Lock()
+        self.index.write_wait = WRITE_WAIT_SECONDS
         self._watchers: list = []
 
     @classmethod
-    def open(cls, path: str | Path | None = None, seeds: Path | None = SEEDS,
-             asker: Asker = ask, log: Callable[[str], None] = print) -> Backend:
+    def open(cls, path: str | Path | None = None,
+             log: Callable[[str], None] = print) -> Backend:
         """Open the index (default: $NEWSQA_INDEX); an empty one is first filled from seeds/."""
-        backend = cls(Index.open(path or default_index_dir()), asker)
-        if seeds and seeds.is_dir() and not backend.index.status().documents:
-            log(f"index {backend.index.path} is empty; adding the articles in {seeds}")
-            log(backend.add([seeds]).summary())
-        return backend
+        return cls(open_default(path, log=log))
 
     # Reading ---------------------------------------------------------------
 
     def ask(self, question: str) -> Answer:
-        return self._ask(question, index=self.index)
+        return ask(question, index=self.index)
 
     def status(self) -> Status:
         return self.index.status()
@@ -75,26 +65,12 @@ class Backend:
 
     # Writing ---------------------------------------------------------------
 
-    def _write(self, action: Callable[[], Report]) -> Report:
-        """Run one write after those already queued here, waiting out other processes' writes."""
-        deadline = time.monotonic() + WRITE_WAIT_SECONDS
-        with self._write_lock:
-            while True:
-                try:
-                    return action()
-                except IndexLocked:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
             root: str | Path | None = None) -> Report:
-        paths = list(paths)
-        return self._write(lambda: self.index.add(paths, progress=progress, root=root))
+        return self.index.add(paths, progress=progress, root=root)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
-        doc_ids = list(doc_ids)
-        return self._write(lambda: self.index.remove(doc_ids))
+        return self.index.remove(doc_ids)
 
     def add_uploads(self, files: Iterable[tuple[str | Path, str]],
                     progress: Progress | None = None,
@@ -121,7 +97,7 @@ class Backend:
         report = self.add([folder])
         if on_report:
             on_report(report)
-        watcher = Watcher(_QueuedWrites(self), folder, on_report=on_report)
+        watcher = Watcher(self.index, folder, on_report=on_report)
         self._watchers.append(watcher.start())
         return watcher
 
@@ -130,18 +106,3 @@ class Backend:
             watcher.stop()
         self._watchers.clear()
 
-
-class _QueuedWrites:
-    """What the Watcher needs of an Index, with writes queued behind the page's own."""
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
-
-    def add(self, paths: Iterable[str | Path], root: str | Path | None = None) -> Report:
-        return self._backend.add(paths, root=root)
-
-    def remove(self, doc_ids: Iterable[str]) -> Report:
-        return self._backend.remove(doc_ids)
-
-    def documents(self) -> list[dict]:
-        return self._backend.documents()
