@@ -177,11 +177,11 @@ class StageTimers:
 
     def breakdown(self, total: float) -> list[dict[str, object]]:
         """Stages by time spent, with "other" for the rest of `total`, as rows for a table."""
-        rows = [{"stage": label, "seconds": round(s, 3), "share": round(s / total, 4) if total else 0,
+        rows = [{"stage": label, "seconds": round(s, 6), "share": round(s / total, 4) if total else 0,
                  "calls": self.calls[label]}
                 for label, s in sorted(self.seconds.items(), key=lambda kv: -kv[1])]
         other = total - sum(self.seconds.values())
-        rows.append({"stage": "other (Python glue, lock, manifest)", "seconds": round(other, 3),
+        rows.append({"stage": "other (Python glue, lock, manifest)", "seconds": round(other, 6),
                      "share": round(other / total, 4) if total else 0, "calls": None})
         return rows
 

@@ -306,19 +306,41 @@ def _positions(groups: list[_Group], q: Question) -> tuple[tuple[Position, ...],
     if q.wants_description:
         chosen = sorted(chosen, key=lambda g: -g.score)[:DESCRIPTION_POSITIONS]
     chosen.sort(key=lambda g: (-len(g.docs), -g.score))
-    conflicting = [] if q.wants_description else [
-        i for i, g in enumerate(chosen)
-        if any(_incompatible(g.key, other.key) and not _different_subjects(g, other, q)
-               for other in chosen if other is not g)]
-    top_support = max((len(chosen[i].docs) for i in conflicting), default=0)
-    positions = tuple(_position(g, disputed=i in conflicting and len(g.docs) < top_support)
-                      for i, g in enumerate(chosen))
-    conflicts = ()
-    if len(conflicting) > 1:
-        sides = "; ".join(f"{positions[i].text!r} ({positions[i].support} source"
-                          f"{'s' if positions[i].support != 1 else ''})" for i in conflicting)
-        conflicts = (Conflict(tuple(conflicting), f"sources give different answers: {sides}"),)
-    return positions, conflicts
+    rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
+    if not q.wants_description:
+        for i, a in enumerate(chosen):
+            for j, b in enumerate(chosen[:i]):
+                if _incompatible(a.key, b.key) and not _different_subjects(a, b, q):
+                    rivals[i].add(j)
+                    rivals[j].add(i)
+    positions = tuple(
+        _position(g, disputed=any(len(chosen[j].docs) > len(g.docs) for j in rivals[i]))
+        for i, g in enumerate(chosen))
+    return positions, tuple(_conflict(side, positions) for side in _components(rivals))
+
+
+def _components(rivals: dict[int, set[int]]) -> list[list[int]]:
+    """Groups of positions that contradict one another, directly or through each other."""
+    seen: set[int] = set()
+    groups = []
+    for start in rivals:
+        if start in seen or not rivals[start]:
+            continue
+        stack, group = [start], []
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                group.append(node)
+                stack.extend(rivals[node])
+        groups.append(sorted(group))
+    return groups
+
+
+def _conflict(side: list[int], positions: tuple[Position, ...]) -> Conflict:
+    described = "; ".join(f"{positions[i].text!r} ({positions[i].support} source"
+                          f"{'s' if positions[i].support != 1 else ''})" for i in side)
+    return Conflict(tuple(side), f"sources give different answers: {described}")
 
 
 def _incompatible(a: str, b: str) -> bool:
