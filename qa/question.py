@@ -35,6 +35,7 @@ for _nouns, _types in (
     ("city country nation state province place town capital region island continent "
      "village county district area location port", PLACE),
     ("year date day month decade century time era season", WHEN),
+    ("age", (*WHEN, "QUANTITY", "CARDINAL")),
     ("population number amount total count", COUNT),
     ("percentage percent proportion share rate", ("PERCENT",)),
     ("price cost fee salary budget worth value", ("MONEY",)),
@@ -69,14 +70,17 @@ class Question:
 
 
 def _head_noun(tokens: list, after: int) -> str:
-    """The first noun after the wh-word, skipping adjectives and determiners."""
-    for token in tokens[after + 1: after + 5]:
+    """The head of the first noun phrase after the wh-word: the last noun of a compound
+    ("what is the birth date" -> "date"), skipping adjectives and determiners."""
+    head = ""
+    for token in tokens[after + 1: after + 7]:
         if token.pos_ in ("NOUN", "PROPN"):
-            return token.text.lower()
-        if token.pos_ not in ("ADJ", "DET", "ADV", "NUM", "PUNCT") and token.lower_ not in (
-                "is", "was", "are", "were", "of", "the"):
+            head = token.text.lower()
+            continue
+        if head or (token.pos_ not in ("ADJ", "DET", "ADV", "NUM", "PUNCT") and token.lower_ not in (
+                "is", "was", "are", "were", "of", "the")):
             break
-    return ""
+    return head
 
 
 def _answer_types(doc) -> tuple[tuple[str, ...], str]:
