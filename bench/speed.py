@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -185,6 +186,7 @@ def cold_start(index_dir: Path, question: str, runs: int) -> dict[str, object]:
 def measure(size: int, work: Path, results: Path, n_questions: int = 40, adds: int = 5,
             cold_runs: int = 3, reuse: bool = False) -> dict[str, object]:
     """All speed measurements at one size; the index is left in work/<size>/index."""
+    load_before = [round(x, 2) for x in os.getloadavg()]
     folder = work / str(size)
     articles, index_dir = folder / "articles", folder / "index"
     made = corpus_mod.make_corpus(size, articles)
@@ -206,7 +208,9 @@ def measure(size: int, work: Path, results: Path, n_questions: int = 40, adds: i
     serve["process_peak_rss_mb"] = serve_run.peak_rss_mb
     result = {"size_target": size, "corpus": made.to_dict(), "build": build, "serve": serve,
               "cold_start": cold_start(index_dir, questions[0], cold_runs),
-              "disk_bytes": folder_bytes(index_dir)}
+              "disk_bytes": folder_bytes(index_dir),
+              "load_average": {"start": load_before, "end": [round(x, 2) for x in os.getloadavg()]},
+              "measured_at": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     write_json(f"speed_{size}", result, results)
     print(render(result))
     return result

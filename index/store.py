@@ -403,6 +403,8 @@ def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: in
     Progress is reported in articles. Articles go through spaCy and the embedder in
     groups, so short ones share batches.
     """
+    if progress:
+        progress(0, len(articles))
     for first in range(0, len(articles), batch):
         group = articles[first:first + batch]
         prepared = []
