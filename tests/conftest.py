@@ -11,11 +11,13 @@ import os
 import queue
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,13 +67,33 @@ def seeds_index(seeds_build: SeedsBuild) -> Index:
     return Index.open(seeds_build.path)
 
 
+def copy_index(source: Path, target: Path) -> Path:
+    """A whole copy of an index folder, without the live WAL files and the lock."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
+    return target
+
+
 @pytest.fixture
 def seeds_copy(seeds_build: SeedsBuild, tmp_path: Path) -> Path:
     """A private copy of the seeds index folder that a test may write to."""
-    target = tmp_path / "index"
-    shutil.copytree(seeds_build.path, target,
-                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
-    return target
+    return copy_index(seeds_build.path, tmp_path / "index")
+
+
+@contextmanager
+def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
+    """The chat page on a free local port over the index in `folder`: (url, backend)."""
+    from ui import Backend, launch
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend = Backend.open(folder, log=lambda line: None)
+    page = launch(backend, port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", backend
+    finally:
+        page.close()
+        backend.close()
 
 
 @pytest.fixture(scope="session")

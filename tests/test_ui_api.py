@@ -3,39 +3,26 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 from collections.abc import Iterator
 
 import pytest
 from gradio_client import Client
 
 from qa import ask
-from ui import Backend, launch
+from tests.conftest import copy_index, serve_page
+from ui import Backend
 
 # Gradio's queue calls pandas APIs that pandas 3 deprecates; nothing this project can change.
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Backend]]:
     """The page on a free local port, over a private copy of the seeds index."""
-    folder = tmp_path_factory.mktemp("ui-api") / "index"
-    shutil.copytree(seeds_build.path, folder,
-                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
-    backend = Backend.open(folder, log=lambda line: None)
-    port = free_port()
-    page = launch(backend, port=port, block=False)
-    yield f"http://127.0.0.1:{port}/", backend
-    page.close()
-    backend.close()
+    folder = copy_index(seeds_build.path, tmp_path_factory.mktemp("ui-api") / "index")
+    with serve_page(folder) as served:
+        yield served
 
 
 def test_ask_endpoint_returns_the_answer_as_a_dict(served):

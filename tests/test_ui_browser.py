@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from test_ui_api import free_port
 
-from ui import Backend, launch
+from tests.conftest import REPO, copy_index, serve_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
@@ -44,15 +42,9 @@ HOSTILE = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=
 @pytest.fixture(scope="module")
 def url(seeds_build, tmp_path_factory) -> Iterator[str]:
     """The page on a free local port over a private copy of the seeds index."""
-    folder = tmp_path_factory.mktemp("ui-browser") / "index"
-    shutil.copytree(seeds_build.path, folder,
-                    ignore=shutil.ignore_patterns("*-wal", "*-shm", "write.lock"))
-    backend = Backend.open(folder, log=lambda line: None)
-    port = free_port()
-    page = launch(backend, port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    page.close()
-    backend.close()
+    folder = copy_index(seeds_build.path, tmp_path_factory.mktemp("ui-browser") / "index")
+    with serve_page(folder) as (address, _):
+        yield address
 
 
 @pytest.fixture(scope="module")
