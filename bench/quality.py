@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {s: run_ramdocs(s, args.limit) for s in settings}
     else:
         results = {"squad": run_squad(args.limit)}
-    suffix = f"-limit{args.limit}" if args.limit else ""
+    suffix = (f"-{args.setting}" if args.dataset == "ramdocs" and args.setting != "both" else "") + (
+        f"-limit{args.limit}" if args.limit else "")
     (RESULTS / f"quality-{args.dataset}{suffix}.json").write_text(json.dumps(results, indent=2))
     for name, summary in results.items():
         print(f"{args.dataset} {name}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
