@@ -12,7 +12,7 @@ write that grow with the index are timed at 1x and 10x its size (bench.write_sca
 at the smallest the build is profiled. JSON goes to bench/results/ (smoke: bench/results/smoke/),
 the tables to summary.md there, the corpora and indexes to work/ there.
 
-Time goes to embedding: on two shared cores it ran at 9 to 15 chunks/s, so a 10k
+Time goes to embedding: on two shared cores it ran at 9 to 24 chunks/s, so a 10k
 run takes about 45 minutes and 100k several hours (the project's build and
 Haystack's each embed every chunk). `--sizes` picks the sizes; `--reuse` keeps
 indexes already built in the work folder.
@@ -160,7 +160,7 @@ def summary(results: Path) -> str:
                           "top-10 overlap"], rows))
         out += ["", haystack_compare.NOTE]
     for path in sorted(results.glob("ann_*.json")):
-        out += ["", "### " + ann.render(json.loads(path.read_text())).lstrip("# ")]
+        out += ["", f"### {path.stem}: " + ann.render(json.loads(path.read_text())).lstrip("# ")]
     for path in sorted(results.glob("write_scaling_*.json")):
         rows = json.loads(path.read_text())["rows"]
         keys = [k for k in rows[0] if k not in ("factor", "chunks")]

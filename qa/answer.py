@@ -142,10 +142,13 @@ def _score_sentences(q: Question, vector: np.ndarray, passages: list[Passage],
     subjects = [[w for w in name_words(name) if len(w) > 2] or list(name_words(name))
                 for name in q.subjects]
     seen: set[tuple[str, int]] = set()
+    about: dict[str, bool] = {}
     scored = []
     for passage in passages:
-        article_text = fold(passage.article.text)
-        about = all(any(word in article_text for word in name) for name in subjects)
+        doc = passage.chunk.doc_id
+        if doc not in about:
+            folded = fold(passage.article.text) if subjects else ""
+            about[doc] = all(any(word in folded for word in name) for name in subjects)
         for sentence, sentence_vector in zip(passage.sentences, passage.sentence_vectors,
                                              strict=True):
             where = (passage.chunk.doc_id, sentence.start)
@@ -159,7 +162,7 @@ def _score_sentences(q: Question, vector: np.ndarray, passages: list[Passage],
             present = {stem for stem, _, _ in spans}
             overlap = sum(w for t, w in weights.items() if t in present) / total
             cosine = max(0.0, float(np.dot(vector, sentence_vector)))
-            relevance = (0.55 * overlap + 0.45 * cosine) * (1.0 if about else 0.4)
+            relevance = (0.55 * overlap + 0.45 * cosine) * (1.0 if about[doc] else 0.4)
             scored.append(_Scored(passage, sentence, relevance, hits))
     return scored
 
