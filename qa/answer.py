@@ -25,13 +25,12 @@ from index.nlp import pipeline
 from qa.question import Question, analyse_question
 from qa.result import Answer, Citation, Conflict, Position
 from qa.retrieve import retrieve
-from qa.values import fold, name_words, value_key
+from qa.values import NAME_LABELS, fold, name_words, value_key
 
 MAX_QUESTION_CHARS = 1000
 NO_ANSWER_BELOW = 0.25      # a position must score at least this (scores are 0..1)
 KEEP_RELATIVE = 0.6         # ... and at least this share of the best position's score
 DESCRIPTION_POSITIONS = 3
-_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"}
 _PHRASE_POS = {"ADJ", "PROPN", "NOUN", "NUM"}
 
 _opened: dict[str, Index] = {}
@@ -174,7 +173,7 @@ def _stem(word: str) -> str:
 
 def _is_named_in_question(text: str, label: str, q: Question) -> bool:
     folded = fold(q.text).split()
-    if label in _NAME_LABELS:
+    if label in NAME_LABELS:
         return bool(name_words(text) & set(folded))
     return fold(text) in " ".join(folded)
 
@@ -388,7 +387,7 @@ def _different_subjects(a: _Group, b: _Group, q: Question) -> bool:
 def _position(group: _Group, disputed: bool) -> Position:
     spans = sorted(group.spans, key=lambda s: -s.score)
     label = spans[0].label
-    if label in _NAME_LABELS:
+    if label in NAME_LABELS:
         text = max((s.text for s in spans), key=lambda t: (len(name_words(t)), len(t)))
     else:
         text = spans[0].text

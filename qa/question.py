@@ -47,7 +47,8 @@ for _nouns, _types in (
     for _noun in _nouns.split():
         _NOUN_TYPES[_noun] = _types
 
-_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT"}
+# Entities a question can be about: every source that answers must mention them.
+_SUBJECT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,6 @@ def analyse_question(text: str) -> Question:
     doc = pipeline()(text)
     wanted, focus = _answer_types(doc)
     named = tuple(ent.text for ent in doc.ents)
-    subjects = tuple(e.text for e in doc.ents if e.label_ in _NAME_LABELS)
+    subjects = tuple(e.text for e in doc.ents if e.label_ in _SUBJECT_LABELS)
     return Question(text=text, terms=tuple(terms(text)), wanted=wanted, named=named,
                     subjects=subjects, focus=focus)

@@ -29,6 +29,8 @@ _WEEKDAYS = {d: i for i, d in enumerate(
     "monday tuesday wednesday thursday friday saturday sunday".split())}
 _TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "president", "prime", "minister", "pm",
            "the", "of", "and", "general", "director", "chief"}
+# Entity labels whose mentions are names: compared by their words, not their spelling.
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 _ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
 
@@ -122,6 +124,6 @@ def value_key(text: str, label: str, published: str = "") -> str:
         if number is not None:
             unit = "%" if label == "PERCENT" else ("$" if label == "MONEY" else "")
             return f"num:{number:g}{unit}"
-    if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"):
+    if label in NAME_LABELS:
         return "name:" + " ".join(sorted(name_words(text)))
     return "text:" + fold(text)
