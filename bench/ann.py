@@ -2,8 +2,8 @@
 
     python -m bench.ann --index DIR [--questions 300] [--label 10000]
 
-The vectors are read back from the newest vectors.<gen>.faiss of an index folder
-(reconstructed from its flat index), the queries are real RAMDocs and SQuAD
+The vectors are read back from the segments of an index folder (tombstoned
+chunks left out), the queries are real RAMDocs and SQuAD
 questions embedded by the project's embedder. Each candidate is built once, then
 searched one question at a time (as ask() does) for the latency, and compared
 with the flat top-10 for recall@10.
@@ -18,6 +18,7 @@ chunk is right by score and wrong by id.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -30,21 +31,27 @@ from bench.report import RESULTS, summarise, table, write_json
 K = 10
 
 
-def newest_vectors_file(index_dir: Path) -> Path:
-    files = [(int(f.name.split(".")[1]), f) for f in index_dir.glob("vectors.*.faiss")
-             if f.name.split(".")[1].isdigit()]
-    if not files:
-        raise FileNotFoundError(f"no vectors.<gen>.faiss in {index_dir}")
-    return max(files)[1]
+def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk ids, vectors) of the live chunks of the index, from all its segments."""
+    from index import database
+    from index.segments import Segment
 
-
-def chunk_vectors(index_dir: Path) -> np.ndarray:
-    """The chunk vectors of the index, one row per chunk."""
-    import faiss
-
-    stored = faiss.read_index(str(newest_vectors_file(index_dir)))
-    inner = faiss.downcast_index(stored.index) if hasattr(stored, "id_map") else stored
-    return inner.reconstruct_n(0, inner.ntotal)
+    db = database.connect(index_dir / "index.sqlite")
+    try:
+        listed = json.loads(database.get_meta(db, "segments", "[]"))
+        dead = database.dead_chunks(db)
+    finally:
+        db.close()
+    if not listed:
+        raise FileNotFoundError(f"no segments in {index_dir}")
+    ids, vectors = [], []
+    for number, _ in listed:
+        segment = Segment.load(index_dir, number)
+        segment.drop(dead)
+        segment_ids, segment_vectors = segment.live_vectors()
+        ids.append(segment_ids)
+        vectors.append(segment_vectors)
+    return np.concatenate(ids), np.vstack(vectors)
 
 
 def question_vectors(n: int) -> np.ndarray:
@@ -97,7 +104,7 @@ def compare(index_dir: Path, n_questions: int, label: str, results: Path,
 
     if threads:
         faiss.omp_set_num_threads(threads)
-    base = np.ascontiguousarray(chunk_vectors(index_dir), dtype=np.float32)
+    base = np.ascontiguousarray(chunk_vectors(index_dir)[1], dtype=np.float32)
     if tile > 1:
         base = tiled(base, tile)
     n, dim = base.shape
@@ -139,7 +146,7 @@ def compare(index_dir: Path, n_questions: int, label: str, results: Path,
                      "build_s": round(ivf_build, 3), "latency": latency,
                      "recall_at_10_id": by_id, "recall_at_10_score": by_score})
     result = {"vectors": n, "dimension": dim, "questions": len(queries), "tiled": tile,
-              "faiss_threads": faiss.omp_get_max_threads(), "source": str(newest_vectors_file(index_dir)),
+              "faiss_threads": faiss.omp_get_max_threads(), "source": str(index_dir),
               "rows": rows}
     write_json(f"ann_{label}", result, results)
     print(render(result))

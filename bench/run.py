@@ -7,9 +7,8 @@
 For each size (in chunks): a corpus is written (bench.corpus), the index is built
 and measured (bench.speed), Haystack gets the same chunks (bench.haystack_compare,
 when haystack-ai is installed), and warm ask() is profiled (bench.profile). At the
-largest size FAISS flat is compared with HNSW and IVF (bench.ann) and the parts of a
-write that grow with the index are timed at 1x and 10x its size (bench.write_scaling);
-at the smallest the build is profiled. JSON goes to bench/results/ (smoke: bench/results/smoke/),
+largest size FAISS flat is compared with HNSW and IVF (bench.ann); at the smallest
+the build is profiled. JSON goes to bench/results/ (smoke: bench/results/smoke/),
 the tables to summary.md there, the corpora and indexes to work/ there.
 
 Time goes to embedding: on two shared cores it ran at 9 to 24 chunks/s, so a 10k
@@ -27,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import ann, haystack_compare, profile, speed, write_scaling
+from bench import ann, haystack_compare, profile, speed
 from bench.report import RESULTS, machine, read_json, table, write_json
 
 DEFAULT_SIZES = (1000, 10_000, 100_000)
@@ -35,7 +34,8 @@ SMOKE_SIZE = 60
 
 
 def run_all(sizes: list[int], work: Path, results: Path, questions: int, adds: int, cold: int,
-            ann_questions: int, skip: set[str], reuse: bool, scaling: str = "1,10") -> None:
+            ann_questions: int, skip: set[str], reuse: bool,
+            haystack_embed: int | None = None) -> None:
     started = time.time()
     info = machine()
     info["sizes"] = sizes
@@ -49,7 +49,7 @@ def run_all(sizes: list[int], work: Path, results: Path, questions: int, adds: i
         folder = work / str(size)
         if "haystack" not in skip:
             haystack_compare.compare(folder / "index", folder / "questions.json", str(size), results,
-                                     project_build=result["build"])
+                                     project_build=result["build"], embed_limit=haystack_embed)
         if "profile" not in skip:
             profiled = profile.profile_ask(folder / "index",
                                            json.loads((folder / "questions.json").read_text()))
@@ -66,9 +66,6 @@ def run_all(sizes: list[int], work: Path, results: Path, questions: int, adds: i
     largest = max(sizes)
     if "ann" not in skip:
         ann.compare(work / str(largest) / "index", ann_questions, str(largest), results)
-    if "scaling" not in skip:
-        write_scaling.main(["--index", str(work / str(largest) / "index"), "--factors", scaling,
-                            "--label", str(largest), "--results", str(results)])
     info["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     info["minutes"] = round((time.time() - started) / 60, 1)
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -161,12 +158,6 @@ def summary(results: Path) -> str:
         out += ["", haystack_compare.NOTE]
     for path in sorted(results.glob("ann_*.json")):
         out += ["", f"### {path.stem}: " + ann.render(json.loads(path.read_text())).lstrip("# ")]
-    for path in sorted(results.glob("write_scaling_*.json")):
-        rows = json.loads(path.read_text())["rows"]
-        keys = [k for k in rows[0] if k not in ("factor", "chunks")]
-        out += ["", f"### Size-proportional parts of one write, ms ({path.stem})", "",
-                table(["part", *[f"{int(r['chunks']):,} chunks" for r in rows]],
-                      [[k, *[r[k] for r in rows]] for k in keys])]
     return "\n".join(out) + "\n"
 
 
@@ -190,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", type=int, default=3, help="cold starts timed per size")
     parser.add_argument("--ann-questions", type=int, default=300)
     parser.add_argument("--skip", default="",
-                        help="comma-separated: haystack, ann, profile, profile-build, scaling")
+                        help="comma-separated: haystack, ann, profile, profile-build")
+    parser.add_argument("--haystack-embed", type=int,
+                        help="Haystack embeds at most this many chunks per size (its build is timed on "
+                             "those); the rest get the project's vectors")
     parser.add_argument("--reuse", action="store_true",
                         help="keep indexes already built in the work folder (skips their build)")
     parser.add_argument("--threads", type=int,
@@ -212,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
     elif args.mode == "smoke":
         run_all([SMOKE_SIZE], args.work, args.results, questions=3, adds=1, cold=1, ann_questions=20,
-                skip=skip | {"profile-build"}, reuse=False, scaling="1,2")
+                skip=skip | {"profile-build"}, reuse=False)
     else:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         run_all(sizes, args.work, args.results, args.questions, args.adds, args.cold,
-                args.ann_questions, skip, args.reuse)
+                args.ann_questions, skip, args.reuse, args.haystack_embed)
     return 0
 
 

@@ -23,12 +23,11 @@ _FUNCTIONS = [
     ("index.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),
     ("index.embedder:Embedder", "encode_with_spans", "embedding: offsets + sentence pooling"),
     ("index.store", "terms", "BM25: tokenise + stem"),
-    ("index.lexical:LexicalIndex", "updated", "BM25: rebuild postings"),
-    ("index.lexical:LexicalIndex", "save", "BM25: save .npz"),
-    ("index.lexical:LexicalIndex", "load", "BM25: load .npz"),
-    ("index.store", "_write_atomically", "FAISS: write file + fsync"),
-    ("index.store", "_fsync_replace", "fsync + rename"),
-    ("index.store:Index", "_load_generation", "load current generation"),
+    ("index.segments:Segment", "create", "segment: FAISS add + BM25 postings"),
+    ("index.segments:Segment", "load", "segment: read files (merge)"),
+    ("index.segments:Segment", "merged", "segment: merge"),
+    ("index.segments:Segment", "save", "segment: write files + fsync"),
+    ("index.store:Index", "_load_generation", "reader: load new segments"),
     ("index.database", "insert_document", "SQLite: insert rows"),
     ("index.database", "delete_documents", "SQLite: delete rows"),
     ("index.database", "hashes", "SQLite: read hashes"),
@@ -83,7 +82,6 @@ class StageTimers:
                 self._patch(owner, name, classmethod(self.timed(label, original.__func__)))
             else:
                 self._patch(owner, name, self.timed(label, original))
-        self._patch_faiss()
         self._patch_sqlite()
         self._patch_forward_pass()
         return self
@@ -95,46 +93,6 @@ class StageTimers:
         for model in self._models:
             model.__dict__.pop("encode", None)
         self._models.clear()
-
-    def _patch_faiss(self) -> None:
-        """index.store reaches FAISS through its module attribute: put a timing facade there."""
-        import faiss
-
-        import index.store as store
-
-        timers = self
-
-        class TimedVectors:
-            def __init__(self, inner: Any) -> None:
-                self._inner = inner
-                self.add_with_ids = timers.timed("FAISS: add/remove vectors", inner.add_with_ids)
-                self.remove_ids = timers.timed("FAISS: add/remove vectors", inner.remove_ids)
-
-            def __getattr__(self, name: str) -> Any:
-                return getattr(self._inner, name)
-
-        class TimedFaiss:
-            read_index = staticmethod(self.timed("FAISS: read file", faiss.read_index))
-
-            @staticmethod
-            @functools.wraps(faiss.serialize_index)
-            def serialize_index(index: Any) -> Any:
-                return timers.timed("FAISS: serialize", faiss.serialize_index)(
-                    getattr(index, "_inner", index))
-
-            def __getattr__(self, name: str) -> Any:
-                return getattr(faiss, name)
-
-        self._patch(store, "faiss", TimedFaiss())
-        load = store.Index.__dict__["_load_generation"]
-
-        def load_generation(index: Any, number: int) -> Any:
-            generation = load(index, number)
-            if not isinstance(generation.vectors, TimedVectors):
-                generation.vectors = TimedVectors(generation.vectors)
-            return generation
-
-        self._patch(store.Index, "_load_generation", load_generation)
 
     def _patch_sqlite(self) -> None:
         """Time COMMIT on the connections the index opens for writing."""

@@ -1,7 +1,7 @@
-"""The SQLite half of an index: articles, chunks, sentences and entities.
+"""The SQLite half of an index: articles, chunks, sentences, entities and tombstones.
 
-SQLite is the source of truth and the unit of atomicity: a build writes its
-rows inside one transaction that also moves the generation number, so a build
+SQLite is the source of truth and the unit of atomicity: a write puts its rows,
+the list of segments and the generation number in one transaction, so a write
 killed at any point leaves the previous generation whole.
 """
 
@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE TABLE IF NOT EXISTS entities (
     doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, label TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS entities_by_doc ON entities(doc_id);
+CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
 
 _DOC_COLUMNS = "doc_id, text, title, date, url, source, path"
@@ -56,19 +57,42 @@ def set_meta(db: sqlite3.Connection, **values: object) -> None:
                    [(k, str(v)) for k, v in values.items()])
 
 
-def hashes(db: sqlite3.Connection) -> dict[str, str]:
-    return dict(db.execute("SELECT doc_id, hash FROM documents"))
+def _in_batches(db: sqlite3.Connection, query: str, values: Iterable) -> list[tuple]:
+    """Rows of `query` (with one `IN ({marks})`) for any number of values."""
+    values = list(values)
+    rows: list[tuple] = []
+    for i in range(0, len(values), 500):
+        part = values[i:i + 500]
+        rows += db.execute(query.format(marks=",".join("?" * len(part))), part).fetchall()
+    return rows
+
+
+def hashes(db: sqlite3.Connection, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Content hashes of the documents named (of all, without names): a write that adds one
+    article reads one row, not one per article in the index."""
+    if doc_ids is None:
+        return dict(db.execute("SELECT doc_id, hash FROM documents"))
+    return dict(_in_batches(db, "SELECT doc_id, hash FROM documents WHERE doc_id IN ({marks})",
+                            doc_ids))
 
 
 def chunk_ids_of(db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[int]:
-    ids = list(doc_ids)
-    rows: list[int] = []
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        marks = ",".join("?" * len(part))
-        rows += [r[0] for r in db.execute(
-            f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", part)]
-    return rows
+    return [r[0] for r in _in_batches(db, "SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})",
+                                      doc_ids)]
+
+
+def dead_chunks(db: sqlite3.Connection) -> np.ndarray:
+    """Chunks replaced or removed whose vectors still sit in a segment file."""
+    return np.array([r[0] for r in db.execute("SELECT chunk_id FROM dead_chunks")], dtype=np.int64)
+
+
+def bury(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> None:
+    db.executemany("INSERT OR IGNORE INTO dead_chunks VALUES (?)", [(int(c),) for c in chunk_ids])
+
+
+def forget_dead(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> None:
+    """Tombstones of chunks a merge has left out of every segment are no longer needed."""
+    db.executemany("DELETE FROM dead_chunks WHERE chunk_id = ?", [(int(c),) for c in chunk_ids])
 
 
 def delete_documents(db: sqlite3.Connection, doc_ids: Iterable[str]) -> None:

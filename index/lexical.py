@@ -1,9 +1,10 @@
-"""BM25 over chunks, kept as postings that can grow and shrink without a rebuild.
+"""BM25 over chunks, as term frequencies that segments can add to and mask without a rebuild.
 
 bm25s precomputes a score for every (term, chunk) pair, so one new article
 changes the idf of its terms and forces a full re-index: 8 s at 100k chunks.
-Here term frequencies are stored and scores computed at query time with the
-same Lucene BM25 formula bm25s uses (a test checks they agree), so adding an
+Here each segment stores term frequencies, and scores are computed at query
+time from statistics of the whole index (live chunks of every segment), with
+the same Lucene BM25 formula bm25s uses (a test checks they agree). Adding an
 article costs time in proportion to the article, not to the index.
 """
 
@@ -45,8 +46,12 @@ def term_spans(text: str) -> list[tuple[str, int, int]]:
     return [(stem, m.start(), m.end()) for stem, m in zip(stems, words, strict=True)]
 
 
-class LexicalIndex:
-    """Term frequencies of live chunks as a term-major sparse matrix, plus the vocabulary."""
+class Postings:
+    """One segment's term frequencies, a term-major sparse matrix; never rewritten once saved.
+
+    Chunks replaced or removed later are masked out with `drop`, so that a deletion
+    costs nothing on disk until the segment is merged.
+    """
 
     def __init__(self, chunk_ids: np.ndarray, term_ids: np.ndarray, counts: np.ndarray,
                  vocab: list[str]) -> None:
@@ -55,21 +60,46 @@ class LexicalIndex:
         self.chunk_ids = np.unique(chunk_ids)
         rows = np.searchsorted(self.chunk_ids, chunk_ids)
         self._triples = (chunk_ids, term_ids, counts)
-        self.postings = sp.csc_matrix((counts.astype(np.float32), (rows, term_ids)),
-                                      shape=(len(self.chunk_ids), max(len(vocab), 1)))
-        self.lengths = np.asarray(self.postings.sum(axis=1)).ravel()
-        self.avg_length = float(self.lengths.mean()) if len(self.lengths) else 0.0
+        self.matrix = sp.csc_matrix((counts.astype(np.float32), (rows, term_ids)),
+                                    shape=(len(self.chunk_ids), max(len(vocab), 1)))
+        self.lengths = np.asarray(self.matrix.sum(axis=1)).ravel()
+        self.live = np.ones(len(self.chunk_ids), dtype=bool)
 
     @classmethod
-    def empty(cls) -> LexicalIndex:
-        none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.astype(np.int32), [])
+    def from_terms(cls, rows: Sequence[tuple[int, Sequence[str]]]) -> Postings:
+        """Postings of (chunk id, terms) pairs."""
+        term_of: dict[str, int] = {}
+        chunk_ids: list[int] = []
+        term_ids: list[int] = []
+        counts: list[int] = []
+        for chunk_id, chunk_terms in rows:
+            for term, count in Counter(chunk_terms).items():
+                chunk_ids.append(chunk_id)
+                term_ids.append(term_of.setdefault(term, len(term_of)))
+                counts.append(count)
+        return cls(np.array(chunk_ids, dtype=np.int64), np.array(term_ids, dtype=np.int64),
+                   np.array(counts, dtype=np.int32), list(term_of))
 
     @classmethod
-    def load(cls, path: Path) -> LexicalIndex:
+    def merged(cls, parts: Sequence[Postings]) -> Postings:
+        """The live chunks of several postings as one, masked chunks left behind for good."""
+        vocab: dict[str, int] = {}
+        chunk_ids, term_ids, counts = [], [], []
+        for part in parts:
+            ids, terms_, n = part._triples
+            keep = np.isin(ids, part.chunk_ids[part.live])
+            remap = np.array([vocab.setdefault(t, len(vocab)) for t in part.vocab], dtype=np.int64)
+            chunk_ids.append(ids[keep])
+            term_ids.append(remap[terms_[keep]] if len(remap) else terms_[keep])
+            counts.append(n[keep])
+        empty = [np.zeros(0, dtype=np.int64)]
+        return cls(np.concatenate(chunk_ids or empty), np.concatenate(term_ids or empty),
+                   np.concatenate(counts or empty).astype(np.int32), list(vocab))
+
+    @classmethod
+    def load(cls, path: Path) -> Postings:
         with np.load(path, allow_pickle=False) as data:
-            return cls(data["chunk_ids"], data["term_ids"], data["counts"],
-                       data["vocab"].tolist())
+            return cls(data["chunk_ids"], data["term_ids"], data["counts"], data["vocab"].tolist())
 
     def save(self, path: Path) -> None:
         chunk_ids, term_ids, counts = self._triples
@@ -77,51 +107,54 @@ class LexicalIndex:
             np.savez(handle, chunk_ids=chunk_ids, term_ids=term_ids, counts=counts,
                      vocab=np.array(self.vocab, dtype=str))
 
-    def updated(self, removed: Iterable[int],
-                added: Sequence[tuple[int, Sequence[str]]]) -> LexicalIndex:
-        """A new index without the removed chunk ids and with the added (id, terms) pairs."""
-        chunk_ids, term_ids, counts = self._triples
-        keep = ~np.isin(chunk_ids, np.fromiter(removed, dtype=np.int64))
-        vocab = list(self.vocab)
-        term_of = dict(self.term_of)
-        new_chunks: list[int] = []
-        new_terms: list[int] = []
-        new_counts: list[int] = []
-        for chunk_id, chunk_terms in added:
-            for term, count in Counter(chunk_terms).items():
-                if term not in term_of:
-                    term_of[term] = len(vocab)
-                    vocab.append(term)
-                new_chunks.append(chunk_id)
-                new_terms.append(term_of[term])
-                new_counts.append(count)
-        return LexicalIndex(
-            np.concatenate([chunk_ids[keep], np.array(new_chunks, dtype=np.int64)]),
-            np.concatenate([term_ids[keep], np.array(new_terms, dtype=np.int64)]),
-            np.concatenate([counts[keep], np.array(new_counts, dtype=np.int32)]),
-            vocab,
-        )
+    def drop(self, chunk_ids: Iterable[int]) -> None:
+        self.live &= ~np.isin(self.chunk_ids, np.fromiter(chunk_ids, dtype=np.int64))
+
+    def live_rows(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the live chunks holding the term, with its frequency there."""
+        i = self.term_of.get(term)
+        if i is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
+        rows, tf = self.matrix.indices[lo:hi], self.matrix.data[lo:hi]
+        keep = self.live[rows]
+        return rows[keep], tf[keep]
+
+
+class LexicalIndex:
+    """BM25 over the postings of every segment, with statistics of the whole index."""
+
+    def __init__(self, parts: Sequence[Postings]) -> None:
+        self.parts = list(parts)
+        self.n_docs = sum(int(p.live.sum()) for p in self.parts)
+        total = sum(float(p.lengths[p.live].sum()) for p in self.parts)
+        self.avg_length = total / self.n_docs if self.n_docs else 0.0
+
+    def _idf(self, df: int) -> float:
+        return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
 
     def idf(self, term: str) -> float:
         """Lucene idf; a term the corpus has never seen gets the highest weight."""
-        n_docs = len(self.chunk_ids)
-        i = self.term_of.get(term)
-        df = 0 if i is None else int(self.postings.indptr[i + 1] - self.postings.indptr[i])
-        return float(np.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        return self._idf(sum(len(p.live_rows(term)[0]) for p in self.parts))
 
     def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score) for the query, best first; only chunks sharing a term."""
-        n_docs = len(self.chunk_ids)
-        wanted = [self.term_of[t] for t in dict.fromkeys(query_terms) if t in self.term_of]
-        if not n_docs or not wanted:
+        if not self.n_docs:
             return []
-        scores = np.zeros(n_docs, dtype=np.float32)
-        norm = K1 * (1 - B + B * self.lengths / self.avg_length)
-        for term in wanted:
-            lo, hi = self.postings.indptr[term], self.postings.indptr[term + 1]
-            rows, tf = self.postings.indices[lo:hi], self.postings.data[lo:hi]
-            idf = np.log(1 + (n_docs - len(rows) + 0.5) / (len(rows) + 0.5))
-            scores[rows] += idf * tf / (tf + norm[rows])
-        hits = np.flatnonzero(scores)
-        top = hits[np.argsort(-scores[hits], kind="stable")[:k]]
-        return [(int(self.chunk_ids[i]), float(scores[i])) for i in top]
+        ids, scores = [], []
+        postings = {t: [p.live_rows(t) for p in self.parts] for t in dict.fromkeys(query_terms)}
+        idf = {t: self._idf(sum(len(rows) for rows, _ in per_part)) for t, per_part in postings.items()}
+        for n, part in enumerate(self.parts):
+            part_scores = np.zeros(len(part.chunk_ids), dtype=np.float32)
+            norm = K1 * (1 - B + B * part.lengths / self.avg_length)
+            for term, per_part in postings.items():
+                rows, tf = per_part[n]
+                part_scores[rows] += idf[term] * tf / (tf + norm[rows])
+            hits = np.flatnonzero(part_scores)
+            ids.append(part.chunk_ids[hits])
+            scores.append(part_scores[hits])
+        if not ids:
+            return []
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        top = np.lexsort((all_ids, -all_scores))[:k]
+        return [(int(all_ids[i]), float(all_scores[i])) for i in top]

@@ -1,18 +1,20 @@
-"""An index folder: SQLite rows, a FAISS file and BM25 postings that always agree.
+"""An index folder: SQLite rows and the segments of vectors and postings that always agree.
 
 Layout of the folder:
 
     manifest.json          schema version, embedder, dimension, tokenizer
-    index.sqlite           articles, chunks, sentences (with vectors), entities, generation
-    vectors.<gen>.faiss    chunk vectors of generation <gen>, ids = chunk ids
-    lexical.<gen>.npz      BM25 postings of generation <gen>
+    index.sqlite           articles, chunks, sentences (with vectors), entities,
+                           tombstones, the list of live segments and the generation
+    vectors.<n>.faiss      chunk vectors of segment <n>, ids = chunk ids
+    lexical.<n>.npz        BM25 postings of the same chunks
     write.lock             held by the one process that may write
 
-A write builds the files of generation N+1 beside those of N, then commits the
-rows and the new number in one SQLite transaction. Until that commit readers
-use N; a writer killed before it leaves N as it was. Readers check the number
-at each snapshot and load the new files when it moves, so a long-running page
-sees new articles without a restart.
+A write saves its segment files first, then commits the rows, the new segment
+list and generation N+1 in one SQLite transaction. Until that commit readers use
+N; a writer killed before it leaves N as it was (and an orphan file the next
+write removes). Readers check the number at each snapshot and load only the
+segments they lack, so a long-running page sees new articles without a restart.
+See `index.segments` for why writes never rewrite what the index already holds.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from index import database
@@ -36,8 +37,9 @@ from index.embedder import Embedder, configured_model, load_embedder
 from index.lexical import LexicalIndex, terms
 from index.lock import WriteLock
 from index.nlp import Entity, Sentence, analyse
+from index.segments import Segment, merge_count, number_of, write_atomically
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 Progress = Callable[[int, int], None]
 
@@ -108,6 +110,7 @@ class Status:
     dimension: int
     tokenizer: str
     generation: int
+    segments: int
     size_bytes: int
     last_build: str
 
@@ -116,8 +119,9 @@ class Status:
 
     def summary(self) -> str:
         return (f"{self.path}: {self.documents} documents, {self.chunks} chunks, "
-                f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, "
-                f"generation {self.generation}, last build {self.last_build or 'never'}")
+                f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, generation "
+                f"{self.generation} ({self.segments} segments), "
+                f"last build {self.last_build or 'never'}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ class Passage:
 @dataclass
 class _Generation:
     number: int
-    vectors: faiss.IndexIDMap2
+    segments: dict[int, Segment]
     lexical: LexicalIndex
 
 
@@ -178,7 +182,7 @@ class Index:
         manifest = {"schema": SCHEMA_VERSION, "embedder": name,
                     "dimension": load_embedder(name).dimension, "tokenizer": TOKENIZER,
                     "chunk_max_tokens": DEFAULT_MAX_TOKENS}
-        _write_atomically(manifest_path, json.dumps(manifest, indent=2).encode())
+        write_atomically(manifest_path, json.dumps(manifest, indent=2).encode())
         return cls(folder, name, manifest)
 
     @property
@@ -210,13 +214,11 @@ class Index:
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) pairs, best first."""
+        query = vector.reshape(1, -1).astype(np.float32)
         with self.snapshot():
-            vectors = self._generation.vectors
-            if not vectors.ntotal:
-                return []
-            scores, ids = vectors.search(vector.reshape(1, -1).astype(np.float32),
-                                         min(k, vectors.ntotal))
-            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+            hits = [hit for segment in self._generation.segments.values()
+                    for hit in segment.search(query, k)]
+        return sorted(hits, key=lambda hit: (-hit[1], hit[0]))[:k]
 
     def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25) pairs, best first."""
@@ -225,7 +227,7 @@ class Index:
 
     def is_empty(self) -> bool:
         with self.snapshot():
-            return not self._generation.vectors.ntotal
+            return not any(s.size for s in self._generation.segments.values())
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunk rows by id; ids of chunks removed since are absent."""
@@ -271,23 +273,27 @@ class Index:
         with self.snapshot():
             docs, n_chunks = database.counts(self._db)
             generation = int(database.get_meta(self._db, "generation", "0"))
+            segments = len(_segment_list(self._db))
             last = database.get_meta(self._db, "last_build")
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return Status(str(self.path), docs, n_chunks, self.embedder_name,
                       int(self.manifest["dimension"]), self.manifest["tokenizer"],
-                      generation, size, last)
+                      generation, segments, size, last)
 
     def _load_generation(self, number: int) -> _Generation:
-        vectors_file = self.path / f"vectors.{number}.faiss"
-        lexical_file = self.path / f"lexical.{number}.npz"
-        if not number:
-            flat = faiss.IndexFlatIP(int(self.manifest["dimension"]))
-            return _Generation(number, faiss.IndexIDMap2(flat), LexicalIndex.empty())
-        if not (vectors_file.exists() and lexical_file.exists()):
-            raise IndexError_(f"{self.path} is damaged: generation {number} has no "
-                              f"{vectors_file.name} or {lexical_file.name}; rebuild the index")
-        return _Generation(number, faiss.read_index(str(vectors_file)),
-                           LexicalIndex.load(lexical_file))
+        """Segments this reader already holds are kept; only new ones are read from disk."""
+        held = self._generation.segments if self._generation else {}
+        segments = {}
+        for n, _ in _segment_list(self._db):
+            try:
+                segments[n] = held.get(n) or Segment.load(self.path, n)
+            except (FileNotFoundError, RuntimeError) as error:
+                raise IndexError_(f"{self.path} is damaged: segment {n} of generation {number} "
+                                  f"cannot be read ({error}); rebuild the index") from error
+        dead = database.dead_chunks(self._db)
+        for segment in segments.values():
+            segment.drop(dead)
+        return _Generation(number, segments, LexicalIndex([s.postings for s in segments.values()]))
 
     # Writing ---------------------------------------------------------------
 
@@ -319,41 +325,50 @@ class Index:
     def remove(self, doc_ids: Iterable[str]) -> Report:
         started = time.perf_counter()
         with WriteLock(self.path, self.write_wait):
-            known = database.hashes(self._db)
             wanted = list(dict.fromkeys(doc_ids))
+            known = database.hashes(self._db, wanted)
             missing = tuple(Skipped(d, "no such document in the index")
                             for d in wanted if d not in known)
             return self._write([], [d for d in wanted if d in known], list(missing), None, started)
 
+    def compact(self) -> Report:
+        """Fold every segment into one and drop tombstoned chunks for good: worth running
+        after many updates or removals, never needed for correctness."""
+        started = time.perf_counter()
+        with WriteLock(self.path, self.write_wait):
+            return self._write([], [], [], None, started, compact=True)
+
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
-               progress: Progress | None, started: float) -> Report:
+               progress: Progress | None, started: float, compact: bool = False) -> Report:
         # A connection of its own, so readers of this object keep answering meanwhile.
         db = database.connect(self.path / "index.sqlite")
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
                 report = self._write_in_transaction(db, articles, removals, skipped, progress,
-                                                    started)
+                                                    started, compact)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            self._drop_old_files(int(database.get_meta(db, "generation", "0")))
+            self._drop_old_files(db)
         finally:
             db.close()
         return report
 
-    def _write_in_transaction(self, db, articles, removals, skipped, progress, started) -> Report:
-        known = database.hashes(db)
+    def _write_in_transaction(self, db, articles, removals, skipped, progress, started,
+                              compact) -> Report:
+        known = database.hashes(db, [a.doc_id for a in articles])
         fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
         unchanged = len(articles) - len(fresh)
         replaced = [a.doc_id for a in fresh if a.doc_id in known]
-        if not fresh and not removals:
+        listed = _segment_list(db)
+        worth_compacting = compact and (len(listed) > 1 or (listed and len(database.dead_chunks(db))))
+        if not fresh and not removals and not worth_compacting:
             return Report(unchanged=unchanged, skipped=tuple(skipped),
                           seconds=time.perf_counter() - started)
         number = int(database.get_meta(db, "generation", "0"))
-        current = self._load_generation(number)
-        old_chunks = database.chunk_ids_of(db, replaced + removals)
+        database.bury(db, database.chunk_ids_of(db, replaced + removals))
         database.delete_documents(db, replaced + removals)
         next_id = int(database.get_meta(db, "next_chunk_id", "1"))
         # A write that only removes needs no model: `remove` stays instant, not seconds.
@@ -366,18 +381,25 @@ class Index:
             ids += [c.chunk_id for c in chunks]
             vectors.append(chunk_vectors)
             lexical_rows += [(c.chunk_id, terms(article.text[c.start:c.end])) for c in chunks]
-        if old_chunks:
-            current.vectors.remove_ids(np.array(old_chunks, dtype=np.int64))
-        if ids:
-            current.vectors.add_with_ids(np.vstack(vectors), np.array(ids, dtype=np.int64))
-        lexical = current.lexical.updated(old_chunks, lexical_rows)
         new = number + 1
-        _write_atomically(self.path / f"vectors.{new}.faiss",
-                          faiss.serialize_index(current.vectors).tobytes())
-        lexical_tmp = self.path / f"lexical.{new}.npz.tmp"
-        lexical.save(lexical_tmp)
-        _fsync_replace(lexical_tmp, self.path / f"lexical.{new}.npz")
+        parts = [Segment.create(new, np.array(ids), np.vstack(vectors), lexical_rows)] if ids else []
+        folding = len(listed) if compact else (merge_count([n for _, n in listed] + [len(ids)]) - 1
+                                               if ids else 0)
+        if folding:
+            dead = database.dead_chunks(db)
+            older = [Segment.load(self.path, n) for n, _ in listed[-folding:]]
+            for segment in older:
+                database.forget_dead(db, np.intersect1d(segment.postings.chunk_ids, dead))
+                segment.drop(dead)
+            parts = [Segment.merged(new, older + parts)]
+            listed = listed[:-folding]
+        for segment in parts:
+            if segment.size:
+                segment.save(self.path)
+                listed.append((new, segment.size))
         database.set_meta(db, generation=new, next_chunk_id=next_id + len(ids),
+                          segments=json.dumps(listed),
+                          previous_segments=database.get_meta(db, "segments", "[]"),
                           last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
         gone = set(removals)
         return Report(added=len(fresh) - len(replaced), updated=len(replaced), removed=len(gone),
@@ -385,15 +407,21 @@ class Index:
                       seconds=time.perf_counter() - started,
                       added_ids=tuple(a.doc_id for a in fresh))
 
-    def _drop_old_files(self, number: int) -> None:
-        """Keep this generation and the one before it: a reader may be loading that one now."""
-        for file in self.path.glob("*.*.*"):
-            parts = file.name.split(".")
-            if parts[0] in ("vectors", "lexical") and parts[1].isdigit():
-                generation = int(parts[1])
-                if generation < number - 1 or generation > number:
-                    with suppress(FileNotFoundError):
-                        file.unlink()
+    def _drop_old_files(self, db) -> None:
+        """Keep the segments of this generation and of the one before it: a reader may be
+        loading that one now. Files of a write killed before its commit go too."""
+        keep = {n for key in ("segments", "previous_segments")
+                for n, _ in json.loads(database.get_meta(db, key, "[]"))}
+        for file in self.path.iterdir():
+            number = number_of(file)
+            if number is not None and number not in keep:
+                with suppress(FileNotFoundError):
+                    file.unlink()
+
+
+def _segment_list(db) -> list[tuple[int, int]]:
+    """(segment number, chunks when written), oldest first."""
+    return [tuple(pair) for pair in json.loads(database.get_meta(db, "segments", "[]"))]
 
 
 def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: int,
@@ -446,15 +474,3 @@ def _home_chunks(sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> list
         overlaps = [min(s.end, c.end) - max(s.start, c.start) for c in chunks]
         homes.append(int(np.argmax(overlaps)))
     return homes
-
-
-def _fsync_replace(tmp: Path, final: Path) -> None:
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, final)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    _fsync_replace(tmp, path)

@@ -1,4 +1,5 @@
-"""BM25 postings: the same scores as bm25s (Lucene BM25, k1=1.5, b=0.75), however they grew."""
+"""BM25 postings: the same scores as bm25s (Lucene BM25, k1=1.5, b=0.75), however many
+segments they are split into and whatever was masked or merged since."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from index.lexical import LexicalIndex, terms
+from index.lexical import LexicalIndex, Postings, terms
 
 QUERIES = [
     "Japan China Taiwan talks",
@@ -49,7 +50,7 @@ def test_scores_match_bm25s(chunk_terms, query):
     query_terms = terms(query)
     # Each distinct query term counts once here; bm25s would count a repeated term twice.
     assert len(set(query_terms)) == len(query_terms)
-    index = LexicalIndex.empty().updated([], chunk_terms)
+    index = LexicalIndex([Postings.from_terms(chunk_terms)])
     ours = index.search(query_terms, k=len(chunk_terms))
     reference = _bm25s_scores(chunk_terms, query_terms)
     assert reference, "the query should match something"
@@ -63,39 +64,50 @@ def test_the_built_index_stores_the_same_postings(seeds_index, chunk_terms):
         _assert_same(ours, _bm25s_scores(seed_rows, terms(query)))
 
 
-def test_updates_equal_a_build_from_scratch(chunk_terms, tmp_path):
-    first, second = chunk_terms[::2], chunk_terms[1::2]
-    grown = LexicalIndex.empty().updated([], first).updated([], second[:5])
-    removed = [chunk_id for chunk_id, _ in first[:4]] + [second[0][0]]
-    changed = [(chunk_id, ["wombat", *row_terms]) for chunk_id, row_terms in second[1:3]]
-    grown = grown.updated(removed + [c for c, _ in changed], changed + second[5:])
+def _segments(rows: list[tuple[int, list[str]]], cuts: list[int]) -> list[Postings]:
+    return [Postings.from_terms(rows[a:b]) for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
+
+
+def test_segments_masks_and_merges_equal_a_build_from_scratch(chunk_terms, tmp_path):
+    """Rows spread over segments, some masked (removed, or replaced by a newer segment's
+    version), must score exactly as one index of the surviving rows."""
+    changed = [(chunk_id, ["wombat", *row_terms]) for chunk_id, row_terms in chunk_terms[5:7]]
+    removed = [chunk_id for chunk_id, _ in chunk_terms[::4]]
+    parts = [*_segments(chunk_terms, [5, 11]), Postings.from_terms(changed)]
+    for part in parts[:-1]:
+        part.drop(removed + [c for c, _ in changed])
 
     gone = set(removed)
     final = [row for row in chunk_terms if row[0] not in gone]
-    changes = dict(changed)
-    final = [(c, changes.get(c, t)) for c, t in final]
-    scratch = LexicalIndex.empty().updated([], final)
-    assert sorted(grown.chunk_ids.tolist()) == sorted(c for c, _ in final)
-    np.testing.assert_allclose(sorted(grown.lengths), sorted(scratch.lengths))
-
-    grown.save(tmp_path / "lexical.npz")
-    loaded = LexicalIndex.load(tmp_path / "lexical.npz")
-    for query in QUERIES:
+    final = [(c, dict(changed).get(c, t)) for c, t in final]
+    scratch = LexicalIndex([Postings.from_terms(final)])
+    parts[0].save(tmp_path / "lexical.npz")
+    reloaded = Postings.load(tmp_path / "lexical.npz")
+    reloaded.drop(removed + [c for c, _ in changed])
+    candidates = {
+        "segments": LexicalIndex(parts),
+        "reloaded": LexicalIndex([reloaded, *parts[1:]]),
+        "merged": LexicalIndex([Postings.merged(parts)]),
+        "merged in two": LexicalIndex([Postings.merged(parts[:2]), Postings.merged(parts[2:])]),
+    }
+    assert sorted(Postings.merged(parts).chunk_ids.tolist()) == sorted(c for c, _ in final)
+    for query in [*QUERIES, "wombat"]:
         query_terms = terms(query)
         expected = scratch.search(query_terms, k=len(final))
         reference = _bm25s_scores(final, query_terms)
-        for candidate in (grown, loaded):
+        for name, candidate in candidates.items():
             got = candidate.search(query_terms, k=len(final))
-            assert [i for i, _ in got] == [i for i, _ in expected]
+            assert [i for i, _ in got] == [i for i, _ in expected], name
             np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
             _assert_same(got, reference)
+            assert candidate.idf(query_terms[0]) == pytest.approx(scratch.idf(query_terms[0]))
     wombats = {c for c, t in final if "wombat" in t}
     assert len(wombats) == 3 and {c for c, _ in changed} < wombats
-    assert {c for c, _ in grown.search(terms("wombat"), 10)} == wombats
 
 
-def test_removing_everything_leaves_no_hits(chunk_terms):
-    index = LexicalIndex.empty().updated([], chunk_terms)
-    empty = index.updated([c for c, _ in chunk_terms], [])
-    assert len(empty.chunk_ids) == 0
-    assert empty.search(terms("Japan China"), 10) == []
+def test_masking_everything_leaves_no_hits(chunk_terms):
+    parts = _segments(chunk_terms, [7])
+    for part in parts:
+        part.drop(c for c, _ in chunk_terms)
+    assert LexicalIndex(parts).search(terms("Japan China"), 10) == []
+    assert len(Postings.merged(parts).chunk_ids) == 0
