@@ -4,6 +4,7 @@
     idx = Index.open("my-index")          # or Index.open() for the default folder
     idx.build(["articles/"], prune=True)  # incremental: unchanged articles are skipped
     idx.add(["new-story.txt"]); idx.remove(["old-story"]); idx.status()
+    idx.compact()                         # optional: one segment, replaced chunks dropped
 """
 
 from index.articles import Article, Skipped, read_paths

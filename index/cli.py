@@ -1,4 +1,4 @@
-"""`python -m index`: build, add, remove, status and watch an index folder.
+"""`python -m index`: build, add, remove, compact, status and watch an index folder.
 
 Every command ends with one summary line; with --json it prints that summary as
 one JSON object on stdout instead, for scripts. Errors a person can fix are
@@ -90,6 +90,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("paths", nargs="+", metavar="FILE")
     remove = command("remove", "remove articles by id")
     remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    command("compact", "fold all segments into one and drop replaced chunks for good")
     command("status", "documents, chunks, embedder, size and last build")
     watch = command("watch", "index a folder, then keep indexing files as they arrive",
                     json_flag=False)
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _write(args, lambda ix, p: ix.add(args.paths, progress=p))
         if args.command == "remove":
             return _write(args, lambda ix, p: ix.remove(args.doc_ids))
+        if args.command == "compact":
+            return _write(args, lambda ix, p: ix.compact())
         if args.command == "status":
             _emit(Index.open(args.index, create=False).status(), args.json)
             return 0

@@ -11,6 +11,7 @@ article costs time in proportion to the article, not to the index.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -66,12 +67,11 @@ class Postings:
         self.live = np.ones(len(self.chunk_ids), dtype=bool)
 
     @classmethod
-    def from_terms(cls, rows: Sequence[tuple[int, Sequence[str]]]) -> Postings:
+    def from_terms(cls, rows: Iterable[tuple[int, Sequence[str]]]) -> Postings:
         """Postings of (chunk id, terms) pairs."""
         term_of: dict[str, int] = {}
-        chunk_ids: list[int] = []
-        term_ids: list[int] = []
-        counts: list[int] = []
+        # Typed arrays, not lists: 8 bytes an entry instead of 36 (millions at 100k chunks).
+        chunk_ids, term_ids, counts = array("q"), array("q"), array("i")
         for chunk_id, chunk_terms in rows:
             for term, count in Counter(chunk_terms).items():
                 chunk_ids.append(chunk_id)

@@ -63,7 +63,7 @@ class Segment:
 
     @classmethod
     def create(cls, number: int, ids: np.ndarray, vectors: np.ndarray,
-               rows: Sequence[tuple[int, Sequence[str]]]) -> Segment:
+               rows: Iterable[tuple[int, Sequence[str]]]) -> Segment:
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                            np.asarray(ids, dtype=np.int64))

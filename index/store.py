@@ -374,14 +374,17 @@ class Index:
         # A write that only removes needs no model: `remove` stays instant, not seconds.
         embedded = _embed_articles(self.embedder, fresh, next_id, progress) if fresh else []
         now = time.time()
-        ids, vectors, lexical_rows = [], [], []
+        ids, vectors, spans = [], [], []
         for article, chunks, sentences, sentence_vectors, entities, chunk_vectors in embedded:
             database.insert_document(db, article, now, chunks, sentences, sentence_vectors,
                                      entities)
             ids += [c.chunk_id for c in chunks]
             vectors.append(chunk_vectors)
-            lexical_rows += [(c.chunk_id, terms(article.text[c.start:c.end])) for c in chunks]
+            spans += [(c.chunk_id, article.text, c.start, c.end) for c in chunks]
         new = number + 1
+        # Terms are made as the postings are filled, not held as lists for every chunk at
+        # once: at 100k chunks those lists alone would take most of a gigabyte.
+        lexical_rows = ((chunk_id, terms(text[start:end])) for chunk_id, text, start, end in spans)
         parts = [Segment.create(new, np.array(ids), np.vstack(vectors), lexical_rows)] if ids else []
         folding = len(listed) if compact else (merge_count([n for _, n in listed] + [len(ids)]) - 1
                                                if ids else 0)

@@ -105,6 +105,12 @@ def test_remove_json(seeds_copy, run_cli):
         1, [{"path": "nope", "reason": "no such document in the index"}])
     assert Index.open(seeds_copy).status().documents == 2
 
+    done = run_cli("compact", "--index", str(seeds_copy))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("0 added, 0 updated, 0 removed, 0 unchanged")
+    status = Index.open(seeds_copy).status()
+    assert (status.documents, status.segments) == (2, 1)
+
 
 def test_locked_index_is_an_error_line(seeds_copy, run_cli):
     with WriteLock(seeds_copy):

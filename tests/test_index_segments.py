@@ -35,10 +35,17 @@ def test_merges_work_like_a_binary_counter_up_to_the_cap():
     assert merge_count([100_000, 1]) == 1
 
 
-def _by_content(index: Index, hits: list[tuple[int, float]]) -> list[tuple[str, int, float]]:
+def _by_content(index: Index, hits: list[tuple[int, float]]) -> dict[tuple[str, int], float]:
     """Hits keyed by (article, chunk ordinal): chunk ids differ between two indexes."""
     chunks = index.chunks([i for i, _ in hits])
-    return sorted((chunks[i].doc_id, chunks[i].ordinal, round(score, 4)) for i, score in hits)
+    return {(chunks[i].doc_id, chunks[i].ordinal): score for i, score in hits}
+
+
+def _same_hits(a: dict[tuple[str, int], float], b: dict[tuple[str, int], float]) -> None:
+    """Same chunks, same scores; a text embedded in another batch may move in the 4th
+    decimal (padding changes the bfloat16 rounding)."""
+    assert a.keys() == b.keys()
+    assert [a[key] for key in a] == pytest.approx([b[key] for key in a], abs=2e-3)
 
 
 def _same_answers(grown: Index, built: Index, embedder) -> None:
@@ -48,10 +55,11 @@ def _same_answers(grown: Index, built: Index, embedder) -> None:
     assert rows(grown) == rows(built)
     for query in QUERIES:
         vector = embedder.encode([query])[0]
-        assert _by_content(grown, grown.dense_search(vector, 20)) == _by_content(
-            built, built.dense_search(vector, 20))
-        assert _by_content(grown, grown.lexical_search(query, 20)) == _by_content(
-            built, built.lexical_search(query, 20))
+        # k above the chunk count: every chunk, so no tie at the cut can differ.
+        _same_hits(_by_content(grown, grown.dense_search(vector, 100)),
+                   _by_content(built, built.dense_search(vector, 100)))
+        lexical = _by_content(grown, grown.lexical_search(query, 100))
+        assert lexical == _by_content(built, built.lexical_search(query, 100))
 
 
 def test_one_write_at_a_time_equals_one_build(seeds_copy, tmp_path, article_text, embedder):
