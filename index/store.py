@@ -37,7 +37,7 @@ from index.embedder import Embedder, configured_model, load_embedder
 from index.lexical import LexicalIndex, terms
 from index.lock import WriteLock
 from index.nlp import Entity, Sentence, analyse
-from index.segments import Segment, merge_count, number_of, write_atomically
+from index.segments import Segment, merge_count, number_of, one_search_thread, write_atomically
 
 SCHEMA_VERSION = 2
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -215,7 +215,7 @@ class Index:
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) pairs, best first."""
         query = vector.reshape(1, -1).astype(np.float32)
-        with self.snapshot():
+        with self.snapshot(), one_search_thread():
             hits = [hit for segment in self._generation.segments.values()
                     for hit in segment.search(query, k)]
         return sorted(hits, key=lambda hit: (-hit[1], hit[0]))[:k]
