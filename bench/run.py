@@ -182,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ann-questions", type=int, default=300)
     parser.add_argument("--skip", default="",
                         help="comma-separated: haystack, ann, profile, profile-build")
-    parser.add_argument("--haystack-embed", type=int,
+    parser.add_argument("--haystack-embed", type=int, default=10_000,
                         help="Haystack embeds at most this many chunks per size (its build is timed on "
-                             "those); the rest get the project's vectors")
+                             "those); the rest get the project's vectors (default %(default)s)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep indexes already built in the work folder (skips their build)")
     parser.add_argument("--threads", type=int,
