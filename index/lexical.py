@@ -153,8 +153,6 @@ class LexicalIndex:
             hits = np.flatnonzero(part_scores)
             ids.append(part.chunk_ids[hits])
             scores.append(part_scores[hits])
-        if not ids:
-            return []
         all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
         top = np.lexsort((all_ids, -all_scores))[:k]
         return [(int(all_ids[i]), float(all_scores[i])) for i in top]

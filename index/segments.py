@@ -108,15 +108,12 @@ class Segment:
     def size(self) -> int:
         return int(self.vectors.ntotal)
 
-    def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self.vectors.id_map)
-
     def live_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.size:
             return np.zeros(0, dtype=np.int64), np.zeros((0, self.vectors.d), dtype=np.float32)
         flat = faiss.downcast_index(self.vectors.index)
         matrix = faiss.rev_swig_ptr(flat.get_xb(), self.size * flat.d).reshape(self.size, flat.d)
-        return self.ids().copy(), matrix.copy()
+        return faiss.vector_to_array(self.vectors.id_map), matrix.copy()
 
     def drop(self, dead: Iterable[int]) -> None:
         """Mask tombstoned chunks; ids this segment doesn't hold are ignored."""

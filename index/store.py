@@ -139,6 +139,7 @@ class Passage:
 class _Generation:
     number: int
     segments: dict[int, Segment]
+    dead: np.ndarray  # the tombstones its segments are masked with
     lexical: LexicalIndex
 
 
@@ -281,19 +282,25 @@ class Index:
                       generation, segments, size, last)
 
     def _load_generation(self, number: int) -> _Generation:
-        """Segments this reader already holds are kept; only new ones are read from disk."""
+        """Only segments new to this reader are read from disk, and held ones are masked
+        only with tombstones new since: after one add, a reader does work for one article."""
         held = self._generation.segments if self._generation else {}
+        dead = database.dead_chunks(self._db)
+        new_dead = np.setdiff1d(dead, self._generation.dead) if self._generation else dead
         segments = {}
         for n, _ in _segment_list(self._db):
+            if n in held:
+                segments[n] = held[n]
+                segments[n].drop(new_dead)
+                continue
             try:
-                segments[n] = held.get(n) or Segment.load(self.path, n)
+                segments[n] = Segment.load(self.path, n)
             except (FileNotFoundError, RuntimeError) as error:
                 raise IndexError_(f"{self.path} is damaged: segment {n} of generation {number} "
                                   f"cannot be read ({error}); rebuild the index") from error
-        dead = database.dead_chunks(self._db)
-        for segment in segments.values():
-            segment.drop(dead)
-        return _Generation(number, segments, LexicalIndex([s.postings for s in segments.values()]))
+            segments[n].drop(dead)
+        return _Generation(number, segments, dead,
+                           LexicalIndex([s.postings for s in segments.values()]))
 
     # Writing ---------------------------------------------------------------
 
@@ -386,8 +393,12 @@ class Index:
         # once: at 100k chunks those lists alone would take most of a gigabyte.
         lexical_rows = ((chunk_id, terms(text[start:end])) for chunk_id, text, start, end in spans)
         parts = [Segment.create(new, np.array(ids), np.vstack(vectors), lexical_rows)] if ids else []
-        folding = len(listed) if compact else (merge_count([n for _, n in listed] + [len(ids)]) - 1
-                                               if ids else 0)
+        # How many of the newest existing segments fold into the one this write saves.
+        folding = 0
+        if compact:
+            folding = len(listed)
+        elif ids:
+            folding = merge_count([n for _, n in listed] + [len(ids)]) - 1
         if folding:
             dead = database.dead_chunks(db)
             older = [Segment.load(self.path, n) for n, _ in listed[-folding:]]
