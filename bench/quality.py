@@ -1,11 +1,14 @@
-"""Answer quality on public data: RAMDocs (conflicting sources) and SQuAD v2 (extraction).
+"""Answer quality: RAMDocs (conflicting sources), SQuAD v2 (extraction), and our own
+hand-judged set of agreeing, disagreeing and unanswerable questions (false alarms).
 
     python -m bench.quality ramdocs [--limit N] [--setting closed|open|both]
-    python -m bench.quality squad [--limit N]
+    python -m bench.quality squad [--limit N] [--setting closed|open|both]
+    python -m bench.quality conflicts
 
-The data is read from ../shared/eval/data and never copied into the project.
-Every citation of every answer is checked against the stored text; one bad
-offset fails the run.
+SQuAD closed reads each question with its own paragraph (the reader alone, as published
+readers are scored); open asks the whole pipeline over one index of every paragraph.
+The data is read from ../shared/eval/data and never copied into the project. Every
+citation of every answer is checked against the stored text; one bad offset fails the run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import argparse
 import collections
 import json
 import re
-import string
 import sys
 import tempfile
 import time
@@ -22,10 +24,13 @@ from pathlib import Path
 
 from index import Article, Index
 from qa import Answer, ask
+from qa.reader import load_reader
 from qa.retrieve import retrieve
 from qa.values import fold, number_value
+from train.metrics import best_em, best_f1
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "data"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -91,12 +96,14 @@ def score_ramdocs(answer: Answer, row: dict) -> dict:
         "strict": all(any(same_answer(g, s) for s in undisputed) for g in golds)
         and not any(same_answer(w, s) for w in wrongs for s in undisputed),
         "no_answer": answer.no_answer,
+        "conflict": answer.conflict,
     }
 
 
 def summarise_ramdocs(scores: list[dict], citations: int) -> dict:
     n = len(scores)
     with_wrong = [s for s in scores if s["has_wrong"]] or [{}]
+    without_wrong = [s for s in scores if not s["has_wrong"]] or [{}]
     pct = lambda k, rows=scores: round(100 * sum(bool(r.get(k)) for r in rows) / max(len(rows), 1), 1)  # noqa: E731
     return {
         "questions": n, "citations_checked": citations, "citation_validity": 100.0,
@@ -107,6 +114,7 @@ def summarise_ramdocs(scores: list[dict], citations: int) -> dict:
         "misinformation_marked_disputed": pct("wrong_flagged", with_wrong),
         "wrong_shown_without_conflict": pct("wrong_unflagged"),
         "strict_em": pct("strict"),
+        "false_alarm_rate": pct("conflict", without_wrong),
         "no_answer_rate": pct("no_answer"),
     }
 
@@ -142,24 +150,7 @@ def latency_summary(seconds: list[float]) -> dict:
 
 # SQuAD v2 ---------------------------------------------------------------------------
 
-def _normalise(text: str) -> str:
-    """The official SQuAD normalisation: lower, no punctuation, no articles, one space."""
-    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
-
-
-def _f1(prediction: str, gold: str) -> float:
-    p, g = _normalise(prediction).split(), _normalise(gold).split()
-    if not p or not g:
-        return float(p == g)
-    common = sum((collections.Counter(p) & collections.Counter(g)).values())
-    if not common:
-        return 0.0
-    precision, recall = common / len(p), common / len(g)
-    return 2 * precision * recall / (precision + recall)
-
-
-def run_squad(limit: int | None) -> dict:
+def _squad_questions() -> tuple[list[Article], list[tuple[str, list[str], str]]]:
     data = json.loads((DATA / "squad_v2_dev_half" / "dev-v2.0.json").read_text())["data"]
     articles, questions = [], []
     for a, item in enumerate(data):
@@ -167,53 +158,122 @@ def run_squad(limit: int | None) -> dict:
             doc_id = f"{a:02d}_{p:03d}"
             articles.append(Article(doc_id=doc_id, text=paragraph["context"], title=item["title"]))
             for qa in paragraph["qas"]:
-                golds = [x["text"] for x in qa["answers"]] or [""]
-                questions.append((qa["question"], golds, doc_id))
+                questions.append((qa["question"], [x["text"] for x in qa["answers"]], doc_id))
+    return articles, questions
+
+
+def _squad_summary(rows: list[tuple[list[str], str]]) -> dict:
+    """EM and F1 overall, on answerable (HasAns) and unanswerable (NoAns) questions."""
+    def mean(metric, subset) -> float:
+        return round(100 * sum(metric(p, g) for g, p in subset) / max(len(subset), 1), 1)
+
+    has = [r for r in rows if r[0]]
+    no = [r for r in rows if not r[0]]
+    return {"questions": len(rows), "answerable": len(has),
+            "exact_match": mean(best_em, rows), "f1": mean(best_f1, rows),
+            "has_ans_em": mean(best_em, has), "has_ans_f1": mean(best_f1, has),
+            "no_ans_accuracy": mean(best_em, no)}
+
+
+def run_squad(setting: str, limit: int | None) -> dict:
+    articles, questions = _squad_questions()
     questions = questions[:limit] if limit else questions
-    em = f1 = 0.0
+    texts = {a.doc_id: a.text for a in articles}
+    rows, latencies, citations, conflicts = [], [], 0, 0
     hits = {1: 0, 5: 0, 10: 0}
-    answerable = citations = 0
-    latencies = []
+    reader = load_reader()
     with tempfile.TemporaryDirectory() as tmp:
-        index = Index.open(Path(tmp) / "squad")
-        index.add_articles(articles)
+        if setting == "open":
+            index = Index.open(Path(tmp) / "squad")
+            index.add_articles(articles)
         for question, golds, doc_id in questions:
             started = time.perf_counter()
-            answer = ask(question, index)
-            latencies.append(time.perf_counter() - started)
-            citations += check_citations(answer, index)
-            prediction = "" if answer.no_answer else answer.answers[0].text
-            em += max(float(_normalise(prediction) == _normalise(g)) for g in golds)
-            f1 += max(_f1(prediction, g) for g in golds)
-            if golds != [""]:
-                answerable += 1
-                vector = index.embedder.encode([question])[0]
-                ranked = list(dict.fromkeys(
-                    r.passage.chunk.doc_id for r in retrieve(index, question, vector, sources=10,
-                                                            per_source=1)))
-                for k in hits:
-                    hits[k] += doc_id in ranked[:k]
-    n = len(questions)
-    return {"questions": n, "answerable": answerable, "paragraphs": len(articles),
-            "citations_checked": citations, "citation_validity": 100.0,
-            "exact_match": round(100 * em / n, 1), "f1": round(100 * f1 / n, 1),
-            **{f"recall@{k}": round(100 * v / max(answerable, 1), 1) for k, v in hits.items()},
-            **latency_summary(latencies)}
+            if setting == "closed":
+                reading = reader.read_texts(question, [texts[doc_id]])[0]
+                confident = reading.confidence >= reader.calibration.threshold
+                prediction = texts[doc_id][reading.start:reading.end] if confident else ""
+                latencies.append(time.perf_counter() - started)
+            else:
+                answer = ask(question, index)
+                latencies.append(time.perf_counter() - started)
+                citations += check_citations(answer, index)
+                prediction = "" if answer.no_answer else answer.answers[0].text
+                conflicts += bool(golds) and answer.conflict
+                if golds:
+                    vector = index.embedder.encode([question])[0]
+                    ranked = list(dict.fromkeys(r.passage.chunk.doc_id for r in retrieve(
+                        index, question, vector, sources=10, per_source=1)))
+                    for k in hits:
+                        hits[k] += doc_id in ranked[:k]
+            rows.append((golds, prediction))
+    summary = {"setting": setting, "paragraphs": len(articles), **_squad_summary(rows)}
+    if setting == "open":
+        answerable = summary["answerable"]
+        summary |= {"citations_checked": citations, "citation_validity": 100.0,
+                    "false_alarm_rate": round(100 * conflicts / max(answerable, 1), 1),
+                    **{f"recall@{k}": round(100 * v / max(answerable, 1), 1) for k, v in hits.items()}}
+    return summary | latency_summary(latencies)
+
+
+# Our own judged set --------------------------------------------------------------------
+
+CONFLICT_SET = Path(__file__).resolve().parent / "conflict_set.json"
+
+
+def run_conflicts() -> dict:
+    """bench/conflict_set.json: questions judged by reading their articles as agreeing,
+    disagreeing or unanswerable; each asked over an index of just its articles."""
+    data = json.loads(CONFLICT_SET.read_text())
+    articles = {a["doc_id"]: Article(doc_id=a["doc_id"], text=a["text"], title=a["title"],
+                                     date=a.get("date", "")) for a in data["articles"]}
+    for path in sorted(SEEDS.glob("*.txt")):
+        articles[path.stem] = Article(doc_id=path.stem, text=path.read_text(), title=path.stem)
+    outcomes: dict[str, list[dict]] = collections.defaultdict(list)
+    citations = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        indexes: dict[tuple[str, ...], Index] = {}
+        for item in data["questions"]:
+            docs = tuple(sorted(item["docs"]))
+            if docs not in indexes:
+                indexes[docs] = Index.open(Path(tmp) / f"set{len(indexes)}")
+                indexes[docs].add_articles([articles[d] for d in docs])
+            answer = ask(item["question"], indexes[docs])
+            citations += check_citations(answer, indexes[docs])
+            shown = [p.text for p in answer.answers]
+            sides = [any(same_answer(form, s) for form in forms for s in shown) for forms in item["answers"]]
+            outcomes[item["kind"]].append({"conflict": answer.conflict, "no_answer": answer.no_answer,
+                                           "all_sides": all(sides) and bool(sides),
+                                           "top_right": bool(shown) and any(
+                                               same_answer(f, shown[0]) for f in item["answers"][0])
+                                           if item["answers"] else False})
+    pct = lambda rows, key: round(100 * sum(r[key] for r in rows) / max(len(rows), 1), 1)  # noqa: E731
+    agree, disagree, none = outcomes["agree"], outcomes["disagree"], outcomes["unanswerable"]
+    return {"questions": sum(len(v) for v in outcomes.values()), "agree": len(agree),
+            "disagree": len(disagree), "unanswerable": len(none), "citations_checked": citations,
+            "false_alarm_rate": pct(agree + none, "conflict"),
+            "false_alarm_agree": pct(agree, "conflict"), "false_alarm_unanswerable": pct(none, "conflict"),
+            "agree_top_right": pct(agree, "top_right"),
+            "disagreement_flagged": pct(disagree, "conflict"),
+            "disagreement_flagged_all_sides": pct([r for r in disagree if r["conflict"]], "all_sides")
+            if disagree else 0.0,
+            "unanswerable_abstained": pct(none, "no_answer")}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
-    parser.add_argument("dataset", choices=["ramdocs", "squad"])
+    parser.add_argument("dataset", choices=["ramdocs", "squad", "conflicts"])
     parser.add_argument("--limit", type=int, help="only the first N questions (smoke runs)")
     parser.add_argument("--setting", choices=["closed", "open", "both"], default="both")
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    settings = ["closed", "open"] if args.setting == "both" else [args.setting]
     if args.dataset == "ramdocs":
-        settings = ["closed", "open"] if args.setting == "both" else [args.setting]
         results = {s: run_ramdocs(s, args.limit) for s in settings}
+    elif args.dataset == "squad":
+        results = {s: run_squad(s, args.limit) for s in settings}
     else:
-        results = {"squad": run_squad(args.limit)}
-    suffix = (f"-{args.setting}" if args.dataset == "ramdocs" and args.setting != "both" else "") + (
+        results = {"conflicts": run_conflicts()}
+    suffix = (f"-{args.setting}" if args.setting != "both" and args.dataset != "conflicts" else "") + (
         f"-limit{args.limit}" if args.limit else "")
     (RESULTS / f"quality-{args.dataset}{suffix}.json").write_text(json.dumps(results, indent=2))
     for name, summary in results.items():

@@ -40,13 +40,6 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
-def term_spans(text: str) -> list[tuple[str, int, int]]:
-    """Each term of `terms(text)` with the character span of the word it came from."""
-    words = [m for m in _TOKEN.finditer(text.lower()) if m.group() not in _STOPWORDS]
-    stems = _stemmer().stemWords([m.group() for m in words])
-    return [(stem, m.start(), m.end()) for stem, m in zip(stems, words, strict=True)]
-
-
 class Postings:
     """One segment's term frequencies, a term-major sparse matrix; never rewritten once saved.
 

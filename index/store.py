@@ -235,11 +235,6 @@ class Index:
         with self.snapshot():
             return database.chunks(self._db, list(chunk_ids))
 
-    def idf(self, words: Sequence[str]) -> dict[str, float]:
-        """BM25 idf of lexical terms (see `index.lexical.terms`) in this generation."""
-        with self.snapshot():
-            return {w: self._generation.lexical.idf(w) for w in words}
-
     def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
         """The chunks with their article, sentences and entities, in the order asked."""
         with self.snapshot():

@@ -1,0 +1,228 @@
+"""From the reader's spans to positions: who says what, and where they cannot all be right.
+
+Each source votes once, with its most confident span. Spans that mean the same thing
+merge ("four" = "4", "Takaichi" = "Sanae Takaichi", "Tuesday" = "18 November 2025" in
+a story dated the 17th), and a less specific answer joins the one fuller answer that
+contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
+
+Two positions conflict only when both come from confident reads of different sources
+and their values cannot both hold: two people, two numbers, two days. Free-text
+answers never conflict: two wordings of a description are not a contradiction, and a
+false "Sources disagree" is as bad as a hidden one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index import Passage
+from qa.question import Question
+from qa.reader import Span
+from qa.result import Citation, Conflict, Position
+from qa.values import NAME_LABELS, fold, name_words, value_key
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
+          "LOC": "places", "FAC": "places", "date": "dates", "num": "numbers"}
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A span with what it names: the label of the entity that makes up most of it."""
+
+    span: Span
+    label: str
+    key: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.span.doc_id
+
+
+@dataclass
+class _Group:
+    key: str
+    label: str
+    members: list[Typed] = field(default_factory=list)
+
+    @property
+    def docs(self) -> set[str]:
+        return {m.doc_id for m in self.members}
+
+    @property
+    def score(self) -> float:
+        return max(m.span.confidence for m in self.members)
+
+
+def typed(span: Span) -> Typed:
+    """The span's label is that of the entity covering most of it, if that entity covers
+    at least half the span; otherwise it is free text."""
+    best, label = 0, "TEXT"
+    for entity in span.passage.entities:
+        overlap = min(entity.end, span.end) - max(entity.start, span.start)
+        if overlap > best:
+            best, label = overlap, entity.label
+    if best * 2 < span.end - span.start:
+        label = "TEXT"
+    return Typed(span, label, value_key(span.text, label, span.passage.article.date))
+
+
+def weigh(spans: list[Span], question: Question) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
+    """Positions best first (most sources, then confidence), and the conflicts among them."""
+    votes: dict[str, Span] = {}
+    for span in sorted(spans, key=lambda s: -s.confidence):
+        votes.setdefault(span.doc_id, span)
+    groups: dict[str, _Group] = {}
+    for span in votes.values():
+        member = typed(span)
+        groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
+    chosen = sorted(_merge_contained(list(groups.values())), key=lambda g: (-len(g.docs), -g.score))
+    rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
+    for i, a in enumerate(chosen):
+        for j, b in enumerate(chosen[:i]):
+            if _incompatible(a, b) and not _different_subjects(a, b, question):
+                rivals[i].add(j)
+                rivals[j].add(i)
+    positions = tuple(
+        _position(g, disputed=any(len(chosen[j].docs) > len(g.docs) for j in rivals[i]))
+        for i, g in enumerate(chosen))
+    conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
+    return positions, conflicts
+
+
+def _contains(fuller: str, key: str) -> bool:
+    """Whether the answer `fuller` says all that `key` says, and more."""
+    kind_a, _, a = fuller.partition(":")
+    kind_b, _, b = key.partition(":")
+    if a == b or not b:
+        return False
+    if kind_a == kind_b == "date":
+        return a.startswith(b)
+    if kind_a == kind_b == "name":
+        return set(b.split()) < set(a.split())
+    if kind_a == "num" or kind_b == "num" or kind_a == "date" or kind_b == "date":
+        return False
+    return re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a) is not None
+
+
+def _merge_contained(groups: list[_Group]) -> list[_Group]:
+    """A less specific answer joins the fuller one that contains it, when only one does
+    ("Kanai" stays apart when both "Masaaki Kanai" and "Takashi Kanai" are given)."""
+    merged = {g.key: g for g in groups}
+    for group in sorted(groups, key=lambda g: len(g.key)):
+        fuller = [g for g in merged.values() if _contains(g.key, group.key)]
+        if len(fuller) == 1 and group.key in merged:
+            del merged[group.key]
+            fuller[0].members.extend(m for m in group.members if m.doc_id not in fuller[0].docs)
+    return list(merged.values())
+
+
+def _kind(group: _Group) -> str:
+    return group.key.partition(":")[0]
+
+
+def _incompatible(a: _Group, b: _Group) -> bool:
+    """Whether two answers cannot both be right. Only values of one kind compare. A name
+    that a source gives beside the other's answer does not contradict it: "Beijing" in a
+    story that also says "China", "Asahi Shimbun" in one that says "Kyodo News and Asahi
+    Shimbun" reported it; the question had more than one right answer."""
+    kind = _kind(a)
+    if kind != _kind(b) or kind == "text":
+        return False
+    if kind == "date":
+        return not (a.key.startswith(b.key) or b.key.startswith(a.key))
+    if kind == "name":
+        words_a, words_b = set(a.key[5:].split()), set(b.key[5:].split())
+        if words_a <= words_b or words_b <= words_a or _family(a.label) != _family(b.label):
+            return False
+        return not (_mentioned(a, b) or _mentioned(b, a))
+    return a.key != b.key
+
+
+def _family(label: str) -> str:
+    """Labels whose names can answer the same question: spaCy often calls a person an
+    organisation, never a place a nationality."""
+    if label in ("PERSON", "ORG"):
+        return "agent"
+    return "place" if label in PLACE_LABELS else label
+
+
+def _mentioned(group: _Group, other: _Group) -> bool:
+    """Whether a source of `group` also names `other`'s answer anywhere in its text."""
+    wanted = fold(other.members[0].span.text)
+    return any(f" {wanted} " in f" {fold(m.span.passage.article.text)} " for m in group.members)
+
+
+def _components(rivals: dict[int, set[int]]) -> list[list[int]]:
+    """Groups of positions that contradict one another, directly or through each other."""
+    seen: set[int] = set()
+    groups = []
+    for start in rivals:
+        if start in seen or not rivals[start]:
+            continue
+        stack, group = [start], []
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                group.append(node)
+                stack.extend(rivals[node])
+        groups.append(sorted(group))
+    return groups
+
+
+def _conflict(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> Conflict:
+    kinds = {_KINDS.get(groups[i].label) or _KINDS.get(_kind(groups[i])) for i in side}
+    what = kinds.pop() if len(kinds) == 1 and None not in kinds else "answers"
+    described = "; ".join(f"{positions[i].text!r} ({positions[i].support} source"
+                          f"{'s' if positions[i].support != 1 else ''})" for i in side)
+    return Conflict(tuple(side), f"the sources name different {what}: {described}")
+
+
+def _qualifier(passage: Passage, subject: str) -> str:
+    """How a source pins down the subject's name: "Broken Bow, Nebraska" -> "nebraska",
+    "Bobby Carpenter (American football)" -> "american football"; "" if it does not.
+    Only a place after a comma counts: "the mayor of Brevonne, Claire Dumont," names a mayor."""
+    text = passage.article.text
+    places = {e.start: e.end for e in passage.entities if e.label in ("GPE", "LOC")}
+    pattern = re.escape(subject) + r"(?:, | \(([^)]{2,40})\))"
+    for match in re.finditer(pattern, text[:passage.chunk.end]):
+        if match.group(1):
+            return fold(match.group(1))
+        if match.end() in places:
+            return fold(text[match.end():places[match.end()]])
+    return ""
+
+
+def _different_subjects(a: _Group, b: _Group, question: Question) -> bool:
+    """Answers about two things of the same name (two towns called Broken Bow) are not a
+    contradiction: each source qualifies the name, and no qualifier is shared."""
+    for subject in question.subjects:
+        qualifiers_a = {_qualifier(m.span.passage, subject) for m in a.members}
+        qualifiers_b = {_qualifier(m.span.passage, subject) for m in b.members}
+        if "" not in qualifiers_a | qualifiers_b and not qualifiers_a & qualifiers_b:
+            return True
+    return False
+
+
+def _position(group: _Group, disputed: bool) -> Position:
+    members = sorted(group.members, key=lambda m: -m.span.confidence)
+    if group.label in NAME_LABELS:
+        text = max((m.span.text for m in members), key=lambda t: (len(name_words(t)), len(t)))
+    else:
+        text = members[0].span.text
+    return Position(text=text, score=group.score, support=len(group.docs), disputed=disputed,
+                    citations=tuple(_citation(m.span) for m in members))
+
+
+def _citation(span: Span) -> Citation:
+    """The quote and the sentence it stands in, so a reader sees the answer in context."""
+    passage = span.passage
+    sentence = next((s for s in passage.sentences if s.start <= span.start < s.end), None)
+    first = sentence.start if sentence else span.start
+    last = max(sentence.end, span.end) if sentence else span.end
+    article = passage.article
+    return Citation(doc_id=span.doc_id, title=article.title, start=span.start, end=span.end,
+                    quote=span.text, sentence_start=min(first, span.start), sentence_end=last,
+                    date=article.date)

@@ -1,0 +1,106 @@
+"""From spans to positions: merging, one vote per source, and conflicts only where values
+cannot both hold. Spans are placed by hand on passages of a real index (real spaCy
+entities, real storage), so these rules are checked apart from what the reader finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import Article, Index, Passage
+from qa.positions import weigh
+from qa.question import analyse_question
+from qa.reader import Span
+
+STORIES = {
+    "a": "date 2025-11-17 TOKYO: Prime Minister Sanae Takaichi met Masaaki Kanai on 18 November "
+         "2025 in Beijing, China. Four people were hurt. The talks were described as frank.",
+    "b": "date 2025-11-17 TOKYO: Japan's leader, Takaichi, sent Takashi Kanai to China in 2025. "
+         "Five people were hurt. The talks were said to be tense and long.",
+    "c": "date 2025-11-18 OSAKA: Prime Minister Taro Kono sent a diplomat to China. 4 people were "
+         "hurt. The gold was found near Moliagul, Victoria, Australia, in 1869.",
+    "d": "date 2025-11-18 SYDNEY: The nugget was found at Moliagul in 1869. The diplomat stayed "
+         "in Beijing for two days. Officials called the talks useful.",
+}
+
+
+@pytest.fixture(scope="module")
+def passages(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, Passage]:
+    index = Index.open(Path(tmp_path_factory.mktemp("positions")) / "index")
+    index.add_articles([Article(doc_id, text, title=doc_id) for doc_id, text in STORIES.items()])
+    found = index.passages(range(1, 100))
+    return {p.chunk.doc_id: p for p in found}
+
+
+def span(passages: dict[str, Passage], doc_id: str, quote: str, confidence: float = 0.8) -> Span:
+    passage = passages[doc_id]
+    start = passage.article.text.index(quote)
+    return Span(passage, start, start + len(quote), margin=1.0, confidence=confidence)
+
+
+def weighed(question: str, spans: list[Span]):
+    positions, conflicts = weigh(spans, analyse_question(question))
+    return {p.text: p for p in positions}, conflicts
+
+
+def test_two_people_for_one_post_conflict_and_the_lone_one_is_disputed(passages) -> None:
+    by_text, conflicts = weighed("Who is the prime minister of Japan?", [
+        span(passages, "a", "Sanae Takaichi"), span(passages, "b", "Takaichi"),
+        span(passages, "c", "Taro Kono")])
+    assert set(by_text) == {"Sanae Takaichi", "Taro Kono"}
+    assert by_text["Sanae Takaichi"].support == 2 and not by_text["Sanae Takaichi"].disputed
+    assert by_text["Taro Kono"].disputed
+    assert len(conflicts) == 1 and "different people" in conflicts[0].reason
+
+
+def test_a_surname_shared_by_two_full_names_joins_neither(passages) -> None:
+    by_text, conflicts = weighed("Who directs the bureau?", [
+        span(passages, "a", "Masaaki Kanai"), span(passages, "b", "Takashi Kanai")])
+    assert set(by_text) == {"Masaaki Kanai", "Takashi Kanai"}
+    assert conflicts
+
+
+def test_a_date_at_two_precisions_is_one_answer(passages) -> None:
+    by_text, conflicts = weighed("When did they meet?", [
+        span(passages, "a", "18 November 2025"), span(passages, "b", "2025")])
+    assert list(by_text) == ["18 November 2025"] and by_text["18 November 2025"].support == 2
+    assert not conflicts
+
+
+def test_a_place_and_the_fuller_place_that_contains_it_agree(passages) -> None:
+    by_text, conflicts = weighed("Where was the nugget found?", [
+        span(passages, "c", "Moliagul, Victoria, Australia"), span(passages, "d", "Moliagul")])
+    assert list(by_text) == ["Moliagul, Victoria, Australia"]
+    assert not conflicts
+
+
+def test_a_city_and_its_country_named_together_do_not_conflict(passages) -> None:
+    by_text, conflicts = weighed("Where were the talks?", [
+        span(passages, "a", "Beijing"), span(passages, "b", "China")])
+    assert set(by_text) == {"Beijing", "China"}
+    assert not conflicts
+
+
+def test_numbers_merge_by_value_and_conflict_when_they_differ(passages) -> None:
+    by_text, conflicts = weighed("How many people were hurt?", [
+        span(passages, "a", "Four"), span(passages, "c", "4"), span(passages, "b", "Five")])
+    assert by_text["Four"].support == 2 and by_text["Five"].disputed
+    assert len(conflicts) == 1 and "numbers" in conflicts[0].reason
+
+
+def test_free_text_answers_never_conflict(passages) -> None:
+    by_text, conflicts = weighed("How were the talks described?", [
+        span(passages, "a", "frank"), span(passages, "b", "tense and long"),
+        span(passages, "d", "useful")])
+    assert len(by_text) == 3 and not conflicts
+
+
+def test_each_source_votes_once_with_its_most_confident_span(passages) -> None:
+    by_text, _ = weighed("Who is the prime minister of Japan?", [
+        span(passages, "c", "China", 0.2), span(passages, "c", "Taro Kono", 0.9),
+        span(passages, "a", "Sanae Takaichi", 0.7)])
+    assert set(by_text) == {"Taro Kono", "Sanae Takaichi"}
+    assert by_text["Taro Kono"].score == 0.9
+    for position in by_text.values():
+        assert all(c.sentence_start <= c.start < c.end <= c.sentence_end for c in position.citations)

