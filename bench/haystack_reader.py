@@ -1,6 +1,6 @@
 """The project's answers against Haystack 2.x's ExtractiveReader: same retrieval, same weights.
 
-    python -m bench.haystack_reader [--questions 500] [--threads N]
+    python -m bench.haystack_reader [--questions 500] [--threads N] [--haystack-reads chunks|windows]
 
 SQuAD v2 dev half, open setting: every paragraph is one article in one project index,
 and an evenly spaced sample of the questions (a fixed stride over all of them) is asked
@@ -9,24 +9,33 @@ noise hits both alike:
 
 - project: `qa.ask(question, index)`, its top position's text, or "" when it abstains;
 - Haystack: the same embedding and `qa.retrieve.retrieve(index, question, vector,
-  sources=12)` call that ask() makes, whose passages' chunk texts go as Documents into
-  `haystack.components.readers.ExtractiveReader` loaded offline from the same
-  qa/reader_model folder (top_k=1, no_answer=True); it abstains when its top answer is
-  the no-answer one (data None).
+  sources=12)` call that ask() makes, whose passages' chunk texts
+  (`article.text[chunk.start:chunk.end]`, up to 2 chunks from each of 12 articles) go as
+  Documents into `haystack.components.readers.ExtractiveReader` loaded offline from the
+  same qa/reader_model folder (top_k=1, no_answer=True); it abstains when its top answer
+  is the no-answer one (data None). With --haystack-reads windows it gets instead the
+  very windows ask() reads (`qa.windows.windows`), so both read identical text.
 
 Why it is fair: the same retrieval, the same trained weights (loaded in float32 by both,
-and run under the same autocast precision that qa.reader uses), the same windows
-(qa.reader's max length and stride), the same questions in the same process, and
-latency on both sides includes embedding the question and retrieving. What differs is
-what each does around the model: batching (qa.reader sorts windows by length into
-batches of 32; Haystack pads all of them into one batch) and span post-processing.
-qa.reader caps spans at 30 tokens, trims edge punctuation, scores a span by its margin
-over the [CLS] no-answer logit with a calibrated threshold, and ask() merges what the
-sources say into positions. Haystack scores each span as sigmoid(0.1 * (start + end
-logit)) with no length cap and ignores [CLS]; its no-answer score is the product of
-(1 - score) over the top_k answers, so with top_k=1 it abstains exactly when the best
-span's logit sum is below 0. Haystack also feeds the model no token_type_ids (it was
-written for RoBERTa), so our BERT-style reader sees question and passage as one segment.
+run under the same autocast precision that qa.reader uses, logits scored in float32 by
+both), the same token windows (qa.reader's max length and stride), the same questions in
+the same process, and latency on both sides includes embedding the question and
+retrieving. What differs is what each does around the model:
+
+- what is read: ask() reads not whole chunks but qa.windows' choice of at most 12
+  stretches of about 480 characters (the sentences most like the question, one source
+  at a time), so by default Haystack reads several times more text;
+  --haystack-reads windows removes that difference;
+- batching: qa.reader sorts token windows by length into batches of 32; Haystack pads
+  all of them into one batch;
+- span post-processing: qa.reader caps spans at 30 tokens, trims edge punctuation and
+  scores a span by its margin over the [CLS] no-answer logit against a calibrated
+  threshold, and ask() merges what the sources say into positions. Haystack scores each
+  span as sigmoid(0.1 * (start + end logit)) with no length cap and ignores [CLS]; its
+  no-answer score is the product of (1 - score) over the top_k answers, so with top_k=1
+  it abstains exactly when the best span's logit sum is below 0;
+- Haystack feeds the model no token_type_ids (it was written for RoBERTa), so our
+  BERT-style reader sees question and passage as one segment.
 """
 
 from __future__ import annotations
@@ -51,8 +60,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 SOURCES = 12          # ask()'s default k: articles read per question
 DEFAULT_QUESTIONS = 500
 NAME = "haystack_reader"
-NOTE = ("Same retrieval (qa.retrieve, 12 sources), same reader weights, same questions; the "
-        "sides differ in batching and span post-processing (see bench/haystack_reader.py).")
+NOTE = ("Same retrieval (qa.retrieve, 12 sources), same reader weights, same questions; the sides "
+        "differ in what is read (ask() reads qa.windows' windows; Haystack the whole chunks unless "
+        "--haystack-reads windows), batching and span post-processing (see bench/haystack_reader.py).")
 
 Question = tuple[str, list[str], str]   # question, gold answers ([] = unanswerable), doc_id
 
@@ -102,10 +112,19 @@ def haystack_reader(model: Path) -> Any:
                                   top_k=1, no_answer=True, max_seq_length=MAX_LENGTH, stride=STRIDE,
                                   model_kwargs={"dtype": torch.float32})
     reader.warm_up()
+    # Under bfloat16 autocast the model's logits come out in bfloat16; qa.reader scores spans on
+    # float32 copies, and so must Haystack, or its sigmoid scores collapse into ties.
+    reader.model.register_forward_hook(_float_logits)
     return reader
 
 
-def run(n: int, threads: int | None = None) -> dict:
+def _float_logits(module: Any, args: Any, output: Any) -> Any:
+    output.start_logits = output.start_logits.float()
+    output.end_logits = output.end_logits.float()
+    return output
+
+
+def run(n: int, threads: int | None = None, reads: str = "chunks") -> dict:
     import haystack
     import torch
     import transformers
@@ -117,6 +136,7 @@ def run(n: int, threads: int | None = None) -> dict:
     from qa import ask
     from qa.reader import load_reader
     from qa.retrieve import retrieve
+    from qa.windows import windows
     from train.metrics import normalise
 
     if threads:
@@ -145,8 +165,14 @@ def run(n: int, threads: int | None = None) -> dict:
             with index.snapshot():
                 vector = index.embedder.encode([question])[0]
                 retrieved = retrieve(index, question, vector, sources=SOURCES)
-            documents = [Document(id=str(p.chunk.chunk_id), content=p.article.text[p.chunk.start:p.chunk.end],
-                                  meta={"doc_id": p.chunk.doc_id}) for p in (r.passage for r in retrieved)]
+            passages = [r.passage for r in retrieved]
+            if reads == "windows":
+                documents = [Document(id=f"{w.passage.chunk.chunk_id}:{w.start}", content=w.text,
+                                      meta={"doc_id": w.passage.chunk.doc_id})
+                             for w in windows(passages, question, vector)]
+            else:
+                documents = [Document(id=str(p.chunk.chunk_id), meta={"doc_id": p.chunk.doc_id},
+                                      content=p.article.text[p.chunk.start:p.chunk.end]) for p in passages]
             with autocast():
                 answers = theirs.run(query=question, documents=documents, top_k=1, no_answer=True)["answers"]
             span = next((a for a in answers if a.data is not None), None)
@@ -176,8 +202,8 @@ def run(n: int, threads: int | None = None) -> dict:
     result: dict[str, Any] = {
         "haystack_version": haystack.__version__, "transformers_version": transformers.__version__,
         "questions": len(chosen), "of_questions": len(questions), "sample_stride": stride,
-        "paragraphs": len(articles), "sources": SOURCES, "index_build_s": round(build_s, 1),
-        "reader_model": str(ours.path),
+        "paragraphs": len(articles), "sources": SOURCES, "haystack_reads": reads,
+        "index_build_s": round(build_s, 1), "reader_model": str(ours.path),
         "precision": "bfloat16 autocast" if configured_precision() == "bfloat16" else "float32",
         "torch_threads": torch.get_num_threads(),
     }
@@ -212,12 +238,13 @@ def render(result: dict) -> str:
     rows += [["latency median ms", ours["latency"].get("median_ms"), theirs["latency"].get("median_ms")],
              ["latency p95 ms", ours["latency"].get("p95_ms"), theirs["latency"].get("p95_ms")]]
     lines = [f"## project ask() vs Haystack {result['haystack_version']} ExtractiveReader: "
-             f"SQuAD v2 dev half, open, {result['questions']} of {result['of_questions']} questions (every "
-             f"{result['sample_stride']}th), {result['paragraphs']} paragraphs", "",
+             f"SQuAD v2 dev half, open, {result['questions']} of {result['of_questions']} questions (stride "
+             f"{result['sample_stride']}), {result['paragraphs']} paragraphs", "",
              table(["measure", "project", "haystack"], rows), "",
              f"ratio of median latencies project/haystack: {result['ratio_median_project_over_haystack']}; "
              f"answers agree (normalised): {result['agreement']}%; {result['precision']}, "
-             f"{result['torch_threads']} torch thread(s)", "", result["note"]]
+             f"{result['torch_threads']} torch thread(s); Haystack read {result['haystack_reads']}", "",
+             result["note"]]
     return "\n".join(lines) + "\n"
 
 
@@ -228,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"how many questions, evenly spaced over all (default {DEFAULT_QUESTIONS})")
     parser.add_argument("--threads", type=int,
                         help="torch and FAISS threads for both sides (default: torch's and FAISS's own)")
+    parser.add_argument("--haystack-reads", choices=["chunks", "windows"], default="chunks",
+                        help="what Haystack reads: the retrieved chunks (default) or the windows ask() reads")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for haystack_reader.json")
     args = parser.parse_args(argv)
     if args.questions < 1:
@@ -241,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (configured_reader() / "config.json").exists():
         print(f"haystack reader comparison skipped: no trained reader in {configured_reader()}")
         return 2
-    result = run(args.questions, args.threads)
+    result = run(args.questions, args.threads, args.haystack_reads)
     path = write_json(NAME, result, args.results)
     print(render(result) + f"\nwritten: {path}")
     return 0

@@ -62,14 +62,21 @@ def default_index_dir() -> Path:
 
 def open_default(path: str | Path | None = None,
                  log: Callable[[str], None] | None = None) -> Index:
-    """The index people get without asking for one: built from the seeds on first use."""
-    index = Index.open(path)
-    if index.is_empty() and SEEDS_DIR.is_dir():
-        if log:
-            log(f"index {index.path} is empty; adding the articles in {SEEDS_DIR}")
-        report = index.add([SEEDS_DIR])
-        if log:
-            log(report.summary())
+    """The index a question is asked of. Only the default folder, the first time it is
+    used, is built from the seeds; a folder named by `path` or NEWSQA_INDEX must already
+    hold an index (a typo must not become a new index), and nothing here writes to one
+    that exists, even when all its articles were removed."""
+    if path or os.environ.get("NEWSQA_INDEX"):
+        return Index.open(path, create=False)
+    folder = default_index_dir()
+    if (folder / "manifest.json").exists() or not SEEDS_DIR.is_dir():
+        return Index.open(folder)
+    index = Index.open(folder)
+    if log:
+        log(f"index {index.path} is new; adding the articles in {SEEDS_DIR}")
+    report = index.add([SEEDS_DIR])
+    if log:
+        log(report.summary())
     return index
 
 

@@ -6,7 +6,8 @@ a story dated the 17th), and a less specific answer joins the one fuller answer 
 contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
 
 Two positions conflict only when both come from confident reads of different sources
-and their values cannot both hold: two people, two numbers, two days. Free-text
+(more likely than not both right, by their calibrated confidences) and their values
+cannot both hold: two people, two numbers, two days. Free-text
 answers never conflict: two wordings of a description are not a contradiction, and a
 false "Sources disagree" is as bad as a hidden one.
 """
@@ -23,6 +24,9 @@ from qa.result import Citation, Conflict, Position
 from qa.values import NAME_LABELS, fold, name_words, value_key
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# A disagreement is claimed only when it is more likely than not that both sources say
+# what the reader read in them: the product of their calibrated confidences.
+BOTH_RIGHT = 0.5
 _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
           "LOC": "places", "FAC": "places", "date": "dates", "num": "numbers"}
 
@@ -81,7 +85,8 @@ def weigh(spans: list[Span], question: Question) -> tuple[tuple[Position, ...], 
     rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
-            if _incompatible(a, b) and not _different_subjects(a, b, question):
+            if a.score * b.score >= BOTH_RIGHT and _incompatible(a, b) and not _different_subjects(
+                    a, b, question):
                 rivals[i].add(j)
                 rivals[j].add(i)
     positions = tuple(

@@ -104,3 +104,10 @@ def test_each_source_votes_once_with_its_most_confident_span(passages) -> None:
     assert by_text["Taro Kono"].score == 0.9
     for position in by_text.values():
         assert all(c.sentence_start <= c.start < c.end <= c.sentence_end for c in position.citations)
+
+
+def test_a_doubtful_rival_is_shown_but_not_called_a_disagreement(passages) -> None:
+    by_text, conflicts = weighed("Who is the prime minister of Japan?", [
+        span(passages, "a", "Sanae Takaichi", 0.9), span(passages, "c", "Taro Kono", 0.4)])
+    assert set(by_text) == {"Sanae Takaichi", "Taro Kono"}
+    assert not conflicts and not any(p.disputed for p in by_text.values())

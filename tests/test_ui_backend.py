@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index import IndexError_
 from ui.backend import Backend
 
 pytestmark = pytest.mark.slow
@@ -31,12 +32,28 @@ def _file(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_an_empty_index_is_filled_from_the_seeds(tmp_path, embedder):
+def test_the_default_index_is_built_from_the_seeds_on_first_use(tmp_path, embedder, monkeypatch):
+    monkeypatch.delenv("NEWSQA_INDEX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     lines: list[str] = []
-    backend = Backend.open(tmp_path / "fresh", log=lines.append)
+    backend = Backend.open(None, log=lines.append)
+    assert backend.index.path == tmp_path / "data" / "newsqa" / "index"
     assert backend.status().documents == 3
-    assert "empty" in lines[0] and lines[1].startswith("3 added")
+    assert "new" in lines[0] and lines[1].startswith("3 added")
     assert backend.examples()[0] == "Who is the Japanese Prime Minister?"
+
+
+def test_a_named_index_that_does_not_exist_is_an_error_not_a_new_index(tmp_path, embedder):
+    with pytest.raises(IndexError_, match="no index at"):
+        Backend.open(tmp_path / "typo", log=print)
+    assert not (tmp_path / "typo").exists()
+
+
+def test_an_index_whose_articles_were_all_removed_is_not_refilled(backend):
+    backend.remove([row["doc_id"] for row in backend.documents()])
+    reopened = Backend.open(backend.index.path, log=print)
+    assert reopened.status().documents == 0
+    assert reopened.ask("Who is the Prime Minister of Japan?").message
 
 
 def test_upload_is_indexed_under_its_safe_name_and_answers_questions(backend, tmp_path):

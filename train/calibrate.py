@@ -2,9 +2,9 @@
 
     python -m train.calibrate [--reader=qa/reader_model] [--limit=N]
 
-The held-out articles are those train/reader.py never trains on (same hash split), with
-made no-answer pairs as in training. They are cut in two by article: the first half
-fits the curve and picks the threshold, the second half reports how well both hold.
+The held-out articles are those train/reader.py never trains on (same hash split), each
+answerable question with one made no-answer pair. They are cut in two by question: the
+first half fits the curve and picks the threshold, the second reports how well both hold.
 
 - Confidence: Platt scaling, sigmoid(scale * margin + shift), where margin is the best
   span's score over the reader's "no answer" score and the target is "this span is
@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.reader import SHIPPED, Reader
 from train.metrics import best_f1
-from train.reader import SETTINGS, load_records, make_examples, parse_args, split
+from train.reader import load_records, make_examples, parse_args, split
 
 
 def fit_platt(margins: np.ndarray, right: np.ndarray, steps: int = 200) -> tuple[float, float]:
@@ -73,13 +73,17 @@ def main(argv: list[str]) -> None:
             options[key] = type(options[key])(value)
         else:
             rest.append(arg)
-    settings = parse_args(rest) if rest else dict(SETTINGS)
+    # One made no-answer pair per answerable question: SQuAD 2.0's own balance, and closer
+    # to the product, where most windows read do not answer.
+    settings = parse_args(["--negatives=1.0", *rest])
     records = load_records(Path(settings["data_dir"]))
     _, held = split(records, settings["heldout_every"])
     examples = make_examples(held, settings, random.Random(settings["seed"] + 1))
     if options["limit"]:
         examples = examples[: options["limit"]]
-    halves = [[e for e in examples if zlib.crc32(e.title.encode()) % 2 == side] for side in (0, 1)]
+    # A question and its made no-answer pair stay in one half.
+    halves = [[e for e in examples if zlib.crc32(e.id.removesuffix("-neg").encode()) % 2 == side]
+              for side in (0, 1)]
     reader = Reader(Path(options["reader"]))
     fit, check = (measure(reader, half) for half in halves)
 
