@@ -111,3 +111,9 @@ def test_a_doubtful_rival_is_shown_but_not_called_a_disagreement(passages) -> No
         span(passages, "a", "Sanae Takaichi", 0.9), span(passages, "c", "Taro Kono", 0.4)])
     assert set(by_text) == {"Sanae Takaichi", "Taro Kono"}
     assert not conflicts and not any(p.disputed for p in by_text.values())
+
+
+def test_the_same_words_typed_in_one_source_and_not_in_another_are_one_answer(passages) -> None:
+    by_text, _ = weighed("Where was the nugget found?", [
+        span(passages, "c", "Moliagul"), span(passages, "d", "Moliagul")])
+    assert list(by_text) == ["Moliagul"] and by_text["Moliagul"].support == 2

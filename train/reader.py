@@ -319,6 +319,10 @@ def main(argv: list[str]) -> None:
         optimizer.load_state_dict(state["optimizer"])
         step, position = state["step"], state["position"]
         print(f"resumed at step {step}, example {position:,}", flush=True)
+    elif settings["init"] == "shipped":
+        # A new schedule (fresh optimizer) over the examples the shipped weights have not seen.
+        position = json.loads((SHIPPED / "training.json").read_text())["position"]
+        print(f"continuing the shipped weights from example {position:,}", flush=True)
 
     def lr_at(s: int) -> float:
         if s < warmup:
