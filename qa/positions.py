@@ -140,11 +140,17 @@ def _incompatible(a: _Group, b: _Group) -> bool:
     if kind == "date":
         return not (a.key.startswith(b.key) or b.key.startswith(a.key))
     if kind == "name":
-        words_a, words_b = set(a.key[5:].split()), set(b.key[5:].split())
-        if words_a <= words_b or words_b <= words_a or _family(a.label) != _family(b.label):
+        words_a, words_b = a.key[5:].split(), b.key[5:].split()
+        if _within(words_a, words_b) or _within(words_b, words_a) or _family(a.label) != _family(b.label):
             return False
         return not (_mentioned(a, b) or _mentioned(b, a))
     return a.key != b.key
+
+
+def _within(words: list[str], other: list[str]) -> bool:
+    """Whether every word of one name is a word of the other or begins one: "Asia-Oceania
+    Bureau" is within "Asian and Oceanian Affairs Bureau", "Kanai" within "Masaaki Kanai"."""
+    return all(any(o.startswith(w) for o in other) for w in words)
 
 
 def _family(label: str) -> str:

@@ -22,6 +22,9 @@ STORIES = {
          "hurt. The gold was found near Moliagul, Victoria, Australia, in 1869.",
     "d": "date 2025-11-18 SYDNEY: The nugget was found at Moliagul in 1869. The diplomat stayed "
          "in Beijing for two days. Officials called the talks useful.",
+    "e": "date 2025-11-18 TOKYO: Kanai heads the Asian and Oceanian Affairs Bureau of the Japanese "
+         "Foreign Ministry.",
+    "f": "date 2025-11-18 BEIJING: Kanai, director of the Asia-Oceania Bureau, arrived on Monday.",
 }
 
 
@@ -117,3 +120,9 @@ def test_the_same_words_typed_in_one_source_and_not_in_another_are_one_answer(pa
     by_text, _ = weighed("Where was the nugget found?", [
         span(passages, "c", "Moliagul"), span(passages, "d", "Moliagul")])
     assert list(by_text) == ["Moliagul"] and by_text["Moliagul"].support == 2
+
+
+def test_two_spellings_of_one_name_do_not_conflict(passages) -> None:
+    _, conflicts = weighed("Which bureau does Kanai head?", [
+        span(passages, "e", "Asian and Oceanian Affairs Bureau"), span(passages, "f", "Asia-Oceania Bureau")])
+    assert not conflicts
