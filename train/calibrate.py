@@ -3,8 +3,10 @@
     python -m train.calibrate [--reader=qa/reader_model] [--limit=N]
 
 The held-out articles are those train/reader.py never trains on (same hash split), each
-answerable question with one made no-answer pair. They are cut in two by question: the
-first half fits the curve and picks the threshold, the second reports how well both hold.
+answerable question with two no-answer pairs: another paragraph of its article, and the
+paragraph BM25 retrieves for it that does not hold its answer (the product's usual case).
+They are cut in two by question: the first half fits the curve and picks the threshold,
+the second reports how well both hold.
 
 - Confidence: Platt scaling, sigmoid(scale * margin + shift), where margin is the best
   span's score over the reader's "no answer" score and the target is "this span is
@@ -28,7 +30,7 @@ import numpy as np
 
 from qa.reader import SHIPPED, Reader
 from train.metrics import best_f1
-from train.reader import load_records, make_examples, parse_args, split
+from train.reader import Example, load_records, make_examples, parse_args, split
 
 
 def fit_platt(margins: np.ndarray, right: np.ndarray, steps: int = 200) -> tuple[float, float]:
@@ -48,6 +50,30 @@ def squad2_f1(confidence: np.ndarray, span_f1: np.ndarray, answerable: np.ndarra
     """Mean F1 when answers below `threshold` abstain (right only on no-answer pairs)."""
     answered = confidence >= threshold
     return float(np.where(answered, np.where(answerable, span_f1, 0.0), ~answerable).mean())
+
+
+def retrieved_negatives(held: list[dict], contexts: list[str]) -> list[Example]:
+    """Each answerable question paired with the paragraph BM25 ranks best for it among
+    the others that hold none of its answers: the hard no-answer case a reader meets
+    after retrieval (same names, same topic, another fact)."""
+    import bm25s
+
+    corpus = list(dict.fromkeys(contexts))
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+    answerable = [r for r in held if r["answers"]]
+    found, _ = retriever.retrieve(bm25s.tokenize([r["question"] for r in answerable], stopwords="en",
+                                                 show_progress=False), k=5, show_progress=False)
+    negatives = []
+    for record, ranked in zip(answerable, found, strict=True):
+        answers = [a["text"].lower() for a in record["answers"]]
+        for doc in ranked:
+            context = corpus[int(doc)]
+            if context != record["context"] and not any(a in context.lower() for a in answers):
+                negatives.append(Example(record["id"] + "-neg", record["source"], record["title"],
+                                         context, record["question"], ()))
+                break
+    return negatives
 
 
 def measure(reader: Reader, examples: list) -> dict[str, np.ndarray]:
@@ -73,15 +99,17 @@ def main(argv: list[str]) -> None:
             options[key] = type(options[key])(value)
         else:
             rest.append(arg)
-    # One made no-answer pair per answerable question: SQuAD 2.0's own balance, and closer
-    # to the product, where most windows read do not answer.
+    # Two no-answer pairs per answerable question, one from its own article and one
+    # retrieved for it: in the product most windows read do not answer.
     settings = parse_args(["--negatives=1.0", *rest])
     records = load_records(Path(settings["data_dir"]))
-    _, held = split(records, settings["heldout_every"])
+    train, held = split(records, settings["heldout_every"])
     examples = make_examples(held, settings, random.Random(settings["seed"] + 1))
+    examples += retrieved_negatives(held, [r["context"] for r in train + held])
+    random.Random(settings["seed"] + 2).shuffle(examples)
     if options["limit"]:
         examples = examples[: options["limit"]]
-    # A question and its made no-answer pair stay in one half.
+    # A question and its no-answer pairs stay in one half.
     halves = [[e for e in examples if zlib.crc32(e.id.removesuffix("-neg").encode()) % 2 == side]
               for side in (0, 1)]
     reader = Reader(Path(options["reader"]))
@@ -110,7 +138,8 @@ def main(argv: list[str]) -> None:
             "no_answer_accuracy": round(100 * float((~answered)[~check["answerable"]].mean()), 1),
             "expected_calibration_error": round(float(ece), 3),
         },
-        "data": "held-out articles of ../shared/train (train/reader.py split), with made no-answer pairs",
+        "data": "held-out articles of ../shared/train (train/reader.py split); per answerable question "
+                "one no-answer pair from its own article and one retrieved by BM25 from other paragraphs",
     }
     path = Path(options["reader"]) / "calibration.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
