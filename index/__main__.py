@@ -1,5 +1,3 @@
-import sys
+from index.cli import main, run
 
-from index.cli import main
-
-sys.exit(main())
+run(main)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from index.lock import IndexLocked
 from index.store import Index, IndexError_, Report, Status, default_index_dir
@@ -118,3 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexError_, IndexLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def run(main: Callable[[], int]) -> NoReturn:
+    """Exit with `main()`'s status; a reader that closes the pipe early (`| head`) ends
+    the output quietly instead of with a BrokenPipeError traceback."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 0
+    sys.exit(status)

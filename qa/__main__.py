@@ -1,5 +1,4 @@
-import sys
-
+from index.cli import run
 from qa.cli import main
 
-sys.exit(main())
+run(main)

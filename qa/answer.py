@@ -32,6 +32,12 @@ def _open(index: Index | str | Path | None) -> Index:
     return _opened[key]
 
 
+def _readable(question: str) -> str:
+    """Bytes that were not UTF-8 (a shell passes them through as surrogates) become U+FFFD,
+    so the question can be tokenized and printed."""
+    return question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _refusal(question: str) -> str:
     """Why a question cannot be asked at all, or "" when it can."""
     if not question.strip():
@@ -50,7 +56,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
 
     `k` is how many articles are read; `reader` defaults to the shipped one.
     """
-    question = question.strip() if isinstance(question, str) else ""
+    question = _readable(question).strip() if isinstance(question, str) else ""
     refusal = _refusal(question)
     if refusal:
         return Answer(question, (), message=refusal)

@@ -189,3 +189,21 @@ def test_cli_asking_a_missing_index_is_an_error_and_creates_nothing(tmp_path) ->
     assert result.returncode == 2
     assert "no index at" in result.stderr and "Traceback" not in result.stderr
     assert not typo.exists()
+
+
+def test_cli_question_with_bytes_that_are_not_utf8_is_answered(seeds_build) -> None:
+    question = b"Who is the Prime Minister of Japan\xff?"
+    result = subprocess.run([sys.executable.encode(), b"-m", b"qa", question, b"--index",
+                             str(seeds_build.path).encode()], cwd=REPO, env=python_env(),
+                            capture_output=True, timeout=180)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"Traceback" not in result.stderr and b"Takaichi" in result.stdout
+
+
+def test_cli_output_into_a_closed_pipe_ends_quietly(seeds_build) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "qa", PM, "--index", str(seeds_build.path), "--json"],
+                               cwd=REPO, env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()          # the reader goes away before the answer is printed
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=180) == 0
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
