@@ -51,6 +51,15 @@ def configured_precision() -> str:
     return wanted
 
 
+def autocast(precision: str) -> AbstractContextManager:
+    """bf16 autocast for "bfloat16" (see configured_precision), nothing for "float32"."""
+    import torch
+
+    if precision == "bfloat16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return nullcontext()
+
+
 def _resolve(name: str) -> str:
     """The packaged copy of all-MiniLM-L6-v2 stands in for its hub name, so it works offline."""
     if name in _ALIASES:
@@ -75,13 +84,6 @@ class Embedder:
         self.window = int(self.model.max_seq_length)
         self.precision = configured_precision()
 
-    def _autocast(self) -> AbstractContextManager:
-        import torch
-
-        if self.precision == "bfloat16":
-            return torch.autocast("cpu", dtype=torch.bfloat16)
-        return nullcontext()
-
     @staticmethod
     def canonical(name: str) -> str:
         """The name recorded in an index manifest: aliases of the default model are one name."""
@@ -96,7 +98,7 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, so inner product is cosine similarity."""
-        with self._autocast():
+        with autocast(self.precision):
             vectors = self.model.encode(list(texts), normalize_embeddings=True,
                                         convert_to_numpy=True, batch_size=32,
                                         show_progress_bar=False)
@@ -105,7 +107,7 @@ class Embedder:
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                           batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
         """Vectors for whole texts, and for the character spans given inside each text."""
-        with self._autocast():
+        with autocast(self.precision):
             outputs = self.model.encode(list(texts), output_value=None, batch_size=batch_size,
                                         show_progress_bar=False)
         offsets = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,

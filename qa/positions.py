@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index import Passage
 from qa.question import Question
@@ -164,7 +165,13 @@ def _family(label: str) -> str:
 def _mentioned(group: _Group, other: _Group) -> bool:
     """Whether a source of `group` also names `other`'s answer anywhere in its text."""
     wanted = fold(other.members[0].span.text)
-    return any(f" {wanted} " in f" {fold(m.span.passage.article.text)} " for m in group.members)
+    return any(f" {wanted} " in _folded_article(m.span.passage.article.text) for m in group.members)
+
+
+@lru_cache(maxsize=64)
+def _folded_article(text: str) -> str:
+    """An article folded once, however many answer pairs are checked against it."""
+    return f" {fold(text)} "
 
 
 def _components(rivals: dict[int, set[int]]) -> list[list[int]]:

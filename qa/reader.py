@@ -22,7 +22,6 @@ import math
 import os
 import threading
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,13 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from index import Passage
-from index.embedder import configured_precision
+from index.embedder import autocast, configured_precision
 from qa.windows import Window
 
 SHIPPED = Path(__file__).resolve().parent / "reader_model"
-MAX_LENGTH = 192           # tokens per window, as trained
-STRIDE = 64
-MAX_QUESTION_TOKENS = 48
 MAX_ANSWER_TOKENS = 30
 _EDGE = " \t\n,;:.!?\"'()[]“”‘’"
 
@@ -106,8 +102,10 @@ class Reader:
         self.path = Path(path) if path else configured_reader()
         self.batch_size = batch_size
         self.calibration = Calibration.load(self.path)
+        self.precision = configured_precision()
         self._model = None
         self._tokenizer = None
+        self._settings: dict = {}
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -119,16 +117,11 @@ class Reader:
 
             if not (self.path / "config.json").exists():
                 raise FileNotFoundError(f"no trained reader in {self.path}: run python -m train.reader")
+            # Windows are cut as in training: the settings recorded beside the weights.
+            self._settings = json.loads((self.path / "training.json").read_text())["settings"]
             self._tokenizer = AutoTokenizer.from_pretrained(self.path)
             model = AutoModelForQuestionAnswering.from_pretrained(self.path, dtype=torch.float32)
             self._model = model.eval()
-
-    def _autocast(self) -> AbstractContextManager:
-        import torch
-
-        if configured_precision() == "bfloat16":
-            return torch.autocast("cpu", dtype=torch.bfloat16)
-        return nullcontext()
 
     def read_texts(self, question: str, texts: Sequence[str]) -> list[Reading]:
         """The best span in each text, at any confidence (texts of any length: long ones
@@ -138,12 +131,12 @@ class Reader:
         self.warm_up()
         if not texts:
             return []
-        tokenizer = self._tokenizer
-        pieces = tokenizer.tokenize(question.strip())[:MAX_QUESTION_TOKENS]
+        tokenizer, settings = self._tokenizer, self._settings
+        pieces = tokenizer.tokenize(question.strip())[: settings["max_question"]]
         question = tokenizer.convert_tokens_to_string(pieces)
         enc = tokenizer([question] * len(texts), list(texts), truncation="only_second",
-                        max_length=MAX_LENGTH, stride=STRIDE, return_overflowing_tokens=True,
-                        return_offsets_mapping=True, padding=False)
+                        max_length=settings["max_len"], stride=settings["stride"],
+                        return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
         owners = enc["overflow_to_sample_mapping"]
         best: list[tuple[int, int, float]] = [(0, 0, -math.inf)] * len(texts)
         order = sorted(range(len(owners)), key=lambda i: len(enc["input_ids"][i]))
@@ -152,14 +145,16 @@ class Reader:
             width = max(len(enc["input_ids"][i]) for i in rows)
             batch = {key: torch.tensor([enc[key][i] + [0] * (width - len(enc[key][i])) for i in rows])
                      for key in ("input_ids", "attention_mask", "token_type_ids")}
-            with torch.inference_mode(), self._autocast():
+            with torch.inference_mode(), autocast(self.precision):
                 out = self._model(**batch)
             starts = out.start_logits.float().numpy()
             ends = out.end_logits.float().numpy()
             for row, i in enumerate(rows):
-                found = _best_span(starts[row], ends[row], enc.sequence_ids(i), enc["offset_mapping"][i])
+                passage = np.array([s == 1 for s in enc.sequence_ids(i)])
+                found = best_span(starts[row][:len(passage)], ends[row][:len(passage)], passage)
                 if found and found[2] > best[owners[i]][2]:
-                    best[owners[i]] = found
+                    offsets = enc["offset_mapping"][i]
+                    best[owners[i]] = (offsets[found[0]][0], offsets[found[1]][1], found[2])
         readings = []
         for text, (start, end, margin) in zip(texts, best, strict=True):
             start, end = trim(text, start, end)
@@ -179,24 +174,20 @@ class Reader:
         return sorted(spans, key=lambda s: -s.confidence)
 
 
-def _best_span(start: np.ndarray, end: np.ndarray, sequence: list[int | None],
-               offsets: list[tuple[int, int]]) -> tuple[int, int, float] | None:
-    """The highest start+end score over spans inside the passage (end >= start, at most
-    MAX_ANSWER_TOKENS long) as character offsets, with its margin over [CLS]."""
-    passage = np.array([s == 1 for s in sequence])
+def best_span(start: np.ndarray, end: np.ndarray, passage: np.ndarray) -> tuple[int, int, float] | None:
+    """The best (first token, last token) over the passage tokens (`passage` is their mask):
+    the highest start+end score with end >= start, at most MAX_ANSWER_TOKENS long, and its
+    margin over the [CLS] "no answer" score. None when the window holds no passage."""
     if not passage.any():
         return None
-    n = len(sequence)                       # the logits run on over the batch's padding
-    s = np.where(passage, start[:n], -np.inf)
-    e = np.where(passage, end[:n], -np.inf)
-    scores = s[:, None] + e[None, :]
+    n = len(passage)
+    scores = np.where(passage, start, -np.inf)[:, None] + np.where(passage, end, -np.inf)[None, :]
     i, j = np.indices((n, n))
     scores[(j < i) | (j - i >= MAX_ANSWER_TOKENS)] = -np.inf
     first, last = divmod(int(np.argmax(scores)), n)
     if not np.isfinite(scores[first, last]):
         return None
-    null = float(start[0] + end[0])
-    return offsets[first][0], offsets[last][1], float(scores[first, last]) - null
+    return first, last, float(scores[first, last] - (start[0] + end[0]))
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:

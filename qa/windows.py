@@ -61,7 +61,7 @@ def _grow(passage: Passage, centre: int, chars: int) -> tuple[int, int]:
         if not grown:
             break
     start = max(sentences[lo].start, passage.chunk.start)
-    return start, min(sentences[hi].end, passage.chunk.end, start + max(chars, 1) * 2)
+    return start, min(sentences[hi].end, passage.chunk.end, start + 2 * chars)
 
 
 def windows(passages: list[Passage], question: str, question_vector: np.ndarray,

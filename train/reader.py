@@ -38,6 +38,8 @@ from pathlib import Path
 
 import torch
 
+from qa.reader import best_span
+
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "qa" / "reader_model"
 
@@ -223,25 +225,19 @@ def evaluate(model, tokenizer, examples: list[Example], settings: dict) -> dict:
             out = model(**batch)
         totals["loss"] += float(out.loss) * len(owners)
         totals["windows"] += len(owners)
-        start, end = out.start_logits.float(), out.end_logits.float()
+        start, end = out.start_logits.float().numpy(), out.end_logits.float().numpy()
         for i in range(len(owners)):
-            gold_s, gold_e = int(batch["start_positions"][i]), int(batch["end_positions"][i])
-            null = float(start[i, 0] + end[i, 0])
-            passage = batch["token_type_ids"][i].bool()   # passage tokens (and its [SEP])
-            s = start[i].masked_fill(~passage, -1e4)
-            e = end[i].masked_fill(~passage, -1e4)
-            scores = s[:, None] + e[None, :]
-            scores = torch.triu(scores) - torch.tril(torch.full_like(scores, 1e4), -1)
-            scores = scores - torch.triu(torch.full_like(scores, 1e4), 30)
-            best = int(scores.argmax())
-            span = (best // scores.shape[1], best % scores.shape[1])
-            answered = float(scores.max()) > null
-            if gold_s == 0:
+            gold = (int(batch["start_positions"][i]), int(batch["end_positions"][i]))
+            passage = batch["token_type_ids"][i].bool().numpy()
+            passage[int(batch["attention_mask"][i].sum()) - 1] = False    # the closing [SEP]
+            found = best_span(start[i], end[i], passage)
+            answered = found is not None and found[2] > 0
+            if gold[0] == 0:
                 totals["null_n"] += 1
                 totals["null_hit"] += not answered
             else:
                 totals["span_n"] += 1
-                totals["span_hit"] += answered and span == (gold_s, gold_e)
+                totals["span_hit"] += answered and found[:2] == gold
     model.train()
     return {"loss": totals["loss"] / max(totals["windows"], 1),
             "span_em": totals["span_hit"] / max(totals["span_n"], 1),
