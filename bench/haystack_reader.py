@@ -41,6 +41,7 @@ retrieving. What differs is what each does around the model:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -104,12 +105,13 @@ def haystack_reader(model: Path) -> Any:
     from haystack.components.readers import ExtractiveReader
     from haystack.utils import ComponentDevice
 
-    from qa.reader import MAX_LENGTH, STRIDE
-
+    # Windows cut as ours are: the settings recorded beside the weights.
+    settings = json.loads((model / "training.json").read_text())["settings"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)   # "moving to transformers-haystack in 3.0"
         reader = ExtractiveReader(model=str(model), device=ComponentDevice.from_str("cpu"), token=None,
-                                  top_k=1, no_answer=True, max_seq_length=MAX_LENGTH, stride=STRIDE,
+                                  top_k=1, no_answer=True, max_seq_length=settings["max_len"],
+                                  stride=settings["stride"],
                                   model_kwargs={"dtype": torch.float32})
     reader.warm_up()
     # Under bfloat16 autocast the model's logits come out in bfloat16; qa.reader scores spans on

