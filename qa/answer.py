@@ -1,16 +1,18 @@
 """`ask()`: retrieve passages, read them, weigh what each source says.
 
-question -> hybrid retrieval (qa.retrieve) -> windows to read (qa.windows) -> the reader's
-span per window (qa.reader) -> positions and conflicts (qa.positions) -> Answer. This
-module only orchestrates.
+question (a follow-up made to stand on its own: qa.followup) -> hybrid retrieval
+(qa.retrieve) -> windows to read (qa.windows) -> the reader's span per window (qa.reader)
+-> positions and conflicts (qa.positions) -> Answer. This module only orchestrates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from index import Index, open_default
 from index.lexical import terms
+from qa.followup import resolve
 from qa.positions import weigh
 from qa.question import analyse_question
 from qa.reader import Reader, load_reader
@@ -51,22 +53,26 @@ def _refusal(question: str) -> str:
 
 
 def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
-        reader: Reader | None = None) -> Answer:
+        reader: Reader | None = None, history: Sequence[Answer] = ()) -> Answer:
     """Answer from the articles in `index` (default: the seeds), citing every source.
 
-    `k` is how many articles are read; `reader` defaults to the shipped one.
+    `k` is how many articles are read; `reader` defaults to the shipped one; `history`
+    holds the conversation's earlier answers, oldest first, so that a follow-up ("When
+    did she take office?") is answered as it was meant (`Answer.understood`).
     """
-    question = _readable(question).strip() if isinstance(question, str) else ""
-    refusal = _refusal(question)
+    asked = _readable(question).strip() if isinstance(question, str) else ""
+    refusal = _refusal(asked)
     if refusal:
-        return Answer(question, (), message=refusal)
+        return Answer(asked, (), message=refusal)
+    question = resolve(asked, history)
     idx = _open(index)
     with idx.snapshot():
         if idx.is_empty():
-            return Answer(question, (), message="The index is empty: add articles first.")
+            return Answer(asked, (), message="The index is empty: add articles first.", understood=question)
         vector = idx.embedder.encode([question])[0]
         retrieved = retrieve(idx, question, vector, sources=k)
     chosen = windows([r.passage for r in retrieved], question, vector)
     spans = (reader or load_reader()).read(question, chosen)
     positions, conflicts = weigh(spans, analyse_question(question))
-    return Answer(question, positions, conflicts, "" if positions else "No answer in these articles.")
+    return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
+                  understood=question)

@@ -233,7 +233,7 @@ def _position(group: _Group, disputed: bool) -> Position:
     else:
         text = members[0].span.text
     return Position(text=text, score=group.score, support=len(group.docs), disputed=disputed,
-                    citations=tuple(_citation(m.span) for m in members))
+                    citations=tuple(_citation(m.span) for m in members), label=group.label)
 
 
 def _citation(span: Span) -> Citation:

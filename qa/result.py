@@ -32,7 +32,8 @@ class Position:
     """One answer value with every source that gives it.
 
     `support` counts distinct documents; `disputed` marks the side of a conflict
-    that fewer sources take. Both sides are always kept.
+    that fewer sources take. Both sides are always kept. `label` is what the value
+    names, as spaCy labels entities (PERSON, GPE, DATE, ...; TEXT for none).
     """
 
     text: str
@@ -40,10 +41,12 @@ class Position:
     support: int
     disputed: bool
     citations: tuple[Citation, ...]
+    label: str = "TEXT"
 
     def to_dict(self) -> dict:
         return {"text": self.text, "score": round(self.score, 4), "support": self.support,
-                "disputed": self.disputed, "citations": [c.to_dict() for c in self.citations]}
+                "disputed": self.disputed, "citations": [c.to_dict() for c in self.citations],
+                "label": self.label}
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,19 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Answer:
+    """`question` as asked; `understood` as answered, when a follow-up was read in the
+    light of the conversation ("When did she take office?" -> "... Sanae Takaichi ..."),
+    else the same text."""
+
     question: str
     answers: tuple[Position, ...]
     conflicts: tuple[Conflict, ...] = ()
     message: str = ""
+    understood: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.understood:
+            object.__setattr__(self, "understood", self.question)
 
     @property
     def conflict(self) -> bool:
@@ -73,7 +85,8 @@ class Answer:
         return not self.answers
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answers": [p.to_dict() for p in self.answers],
+        return {"question": self.question, "understood": self.understood,
+                "answers": [p.to_dict() for p in self.answers],
                 "conflict": self.conflict, "conflicts": [c.to_dict() for c in self.conflicts],
                 "no_answer": self.no_answer, "message": self.message}
 

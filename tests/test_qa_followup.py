@@ -1,0 +1,60 @@
+"""Follow-up questions: the rules on a judged set, and a conversation on the seeds end to end."""
+
+from __future__ import annotations
+
+import json
+
+from index import Index
+from qa import Answer, ask
+from qa.followup import resolve
+from qa.result import Conflict, Position
+from tests.conftest import REPO
+
+CASES = json.loads((REPO / "tests" / "data" / "followups.json").read_text())["cases"]
+
+
+def history_of(turns: list) -> list[Answer]:
+    """Earlier answers as ask() returns them: the top position, and a rival when disputed."""
+    history = []
+    for question, text, label, disputed in turns:
+        top = Position(text, 1.0, 1, False, (), label)
+        rival = Position(f"not {text}", 1.0, 1, True, (), label)
+        history.append(Answer(question, (top, rival), (Conflict((0, 1), "differ"),)) if disputed
+                       else Answer(question, (top,)))
+    return history
+
+
+def test_the_judged_follow_ups_are_read_as_meant() -> None:
+    misses = [(c["question"], got, c["expected"]) for c in CASES
+              if (got := resolve(c["question"], history_of(c["history"]))) != c["expected"]]
+    assert len(CASES) >= 30
+    assert 1 - len(misses) / len(CASES) >= 0.85, misses
+
+
+def test_a_question_that_stands_alone_is_left_as_asked() -> None:
+    history = history_of([["Who is the Prime Minister of Japan?", "Sanae Takaichi", "PERSON", False]])
+    for question in ("Who is the President of Taiwan?", "Is it true that the talks failed?",
+                     "Which news agency reported the talks?"):
+        assert resolve(question, history) == question
+    assert resolve("What did she say?", []) == "What did she say?"
+
+
+def test_a_disputed_answer_is_never_taken_as_the_antecedent() -> None:
+    history = history_of([["Who is the Prime Minister of Japan?", "Sanae Takaichi", "PERSON", True]])
+    understood = resolve("When did she take office?", history)
+    assert "Takaichi" not in understood
+    assert understood == "When did the Prime Minister of Japan take office?"
+
+
+def test_a_conversation_on_the_seeds(seeds_index: Index) -> None:
+    first = ask("Which Chinese official did Kanai meet?", seeds_index)
+    assert first.answers[0].text == "Liu Jinsong" and first.answers[0].label == "PERSON"
+    second = ask("What is his position?", seeds_index, history=[first])
+    assert second.question == "What is his position?"
+    assert second.understood == "What is Liu Jinsong's position?"
+    assert second.to_dict()["understood"] == second.understood
+    assert any("Asian" in p.text for p in second.answers), [p.text for p in second.answers]
+    disputed = ask("Who is the Prime Minister of Japan?", seeds_index)
+    assert disputed.conflict
+    third = ask("When did she take office?", seeds_index, history=[first, second, disputed])
+    assert third.understood == "When did the Prime Minister of Japan take office?"
