@@ -43,8 +43,15 @@ def read_login_file(path: str | Path) -> list[tuple[str, str]]:
 
 
 def logins(values: Iterable[str], file: str | Path | None) -> list[tuple[str, str]]:
-    """Every login from --auth values and --auth-file; empty when neither was given."""
+    """Every login from --auth values and --auth-file; empty when neither was given.
+
+    A user named twice is an error: Gradio would keep only the last password, so the
+    other one would be refused with no word why."""
     found = [parse_login(v, f"--auth #{n}") for n, v in enumerate(values, 1)]
     if file:
         found += read_login_file(file)
+    users = [user for user, _ in found]
+    twice = sorted({user for user in users if users.count(user) > 1})
+    if twice:
+        raise LoginError(f"user {', '.join(twice)} given more than once in --auth/--auth-file")
     return found
