@@ -105,6 +105,18 @@ def test_a_bad_login_file_is_one_line_that_shows_no_password(tmp_path, content, 
         assert secret not in result.stderr
 
 
+def test_a_user_named_twice_or_watching_a_read_only_page_is_refused(tmp_path):
+    file = tmp_path / "logins.txt"
+    file.write_text("alice:first-password\n")
+    result = run_ui("--auth", "alice:second-password", "--auth-file", str(file))
+    assert result.stderr == "error: user alice given more than once in --auth/--auth-file\n"
+    result = run_ui("--read-only", "--watch", str(tmp_path / "drop"))
+    assert result.returncode == 2
+    assert result.stderr == ("error: --watch writes to the index, --read-only forbids it: "
+                             "give one of them\n")
+    assert not (tmp_path / "drop").exists()
+
+
 @pytest.mark.parametrize("how", ["--port", "GRADIO_SERVER_PORT"])
 def test_a_port_in_use_is_named_with_the_next_free_one(tmp_path, how):
     port = free_port()
