@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` and `make test`. Both set up .venv when needed.
+# Two commands for a newcomer: `make run` (`make run PORT=8000` for another port) and
+# `make test`. Both set up .venv when needed.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 SEEDS_INDEX ?= .index/seeds
@@ -19,7 +20,7 @@ $(NEWSQA_INDEX)/manifest.json: | $(STAMP)
 
 run: $(STAMP) $(NEWSQA_INDEX)/manifest.json
 	$(PY) -m index status --index $(NEWSQA_INDEX)
-	$(PY) -m ui --index $(NEWSQA_INDEX)
+	$(PY) -m ui --index $(NEWSQA_INDEX) $(if $(PORT),--port $(PORT))
 
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

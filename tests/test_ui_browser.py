@@ -1,5 +1,7 @@
 """The page in a real headless Chromium: disagreement with sources, opening a source with its
-quote marked, uploading an article and asking about it, and markup in articles not running.
+quote marked, uploading an article and asking about it, markup in articles not running,
+uploads leaving nothing in Gradio's temporary folder, and Remove removing only the article
+shown, after naming it and a confirmation.
 
 Set UPDATE_SCREENSHOTS=1 to also write docs/disagreement.png.
 """
@@ -8,10 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio.utils import get_upload_folder
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.conftest import REPO, copy_index, serve_page
@@ -37,6 +41,11 @@ HOSTILE = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=
            "${window.__pwned=4} {{constructor.constructor('window.__pwned=5')()}} "
            "<img src=y onerror=window.__pwned=6>\n"
            "Marrowby said the harbour would reopen to ferries next week.\n")
+
+
+LIGHTHOUSE = ("Ferrydale lighthouse lit again\n\n"
+              "date 2025-12-04 FERRYDALE: The Ferrydale lighthouse was lit again on Thursday "
+              "after a two-year repair, the harbour trust said.\n")
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +158,37 @@ def test_markup_in_an_article_never_runs(page: Page, tmp_path: Path):
     page.wait_for_timeout(500)      # give an injected onerror every chance to fire
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#nqa-viewer img, #nqa-preview img, #nqa-chat img").count() == 0
+
+
+def test_an_uploaded_file_leaves_no_copy_in_gradios_temporary_folder(page: Page, tmp_path: Path):
+    story = tmp_path / f"tempcheck-{uuid.uuid4().hex[:8]}.txt"     # found by name below
+    story.write_text(LIGHTHOUSE.replace("Ferrydale", "Tempcheck"))
+    upload(page, story)
+    assert not list(Path(get_upload_folder()).rglob(story.name))
+
+
+def test_remove_names_the_article_shown_and_removes_it_only_when_confirmed(page: Page,
+                                                                          tmp_path: Path):
+    documents, preview = page.locator("#nqa-documents"), page.locator("#nqa-preview")
+    page.get_by_role("tab", name="Articles").click()
+    seed = "001_fb9a544a14055de9"
+    documents.get_by_text(seed, exact=True).filter(visible=True).first.click()
+    expect(preview.locator(".nqa-meta")).to_contain_text(seed)
+    story = tmp_path / "ferrydale.txt"
+    story.write_text(LIGHTHOUSE)
+    upload(page, story)
+    # The upload chose its article: the preview and the dropdown both show it, not the seed.
+    expect(preview.locator(".nqa-article-title")).to_have_text("Ferrydale lighthouse lit again")
+    expect(page.locator("#nqa-choice input")).to_have_value("ferrydale")
+    page.locator("#nqa-remove").click()
+    expect(page.locator("#nqa-confirm-question")).to_have_text(
+        "Remove 'Ferrydale lighthouse lit again' (ferrydale) from the index?")
+    page.locator("#nqa-confirm-cancel").click()
+    expect(page.locator("#nqa-confirm")).to_have_count(0)
+    expect(documents).to_contain_text("ferrydale")          # asked, cancelled: still there
+    page.locator("#nqa-remove").click()
+    page.locator("#nqa-confirm-yes").click()
+    expect(page.locator("#nqa-report")).to_contain_text("1 removed")
+    expect(documents).not_to_contain_text("ferrydale")
+    expect(documents).to_contain_text(seed)
+    expect(preview).to_contain_text("Select a document")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from index import Report
 from qa import Answer
@@ -23,6 +25,10 @@ from ui.uploads import MAX_UPLOAD_BYTES
 UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl", ".html", ".htm"]
 TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
 TABLE_TITLE_WORDS = 12
+LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --auth."
+# Uploads whose handler never ran (a closed tab, a bare request) leave files in Gradio's
+# temporary folder too: those older than this are swept, every this many seconds.
+UPLOAD_SWEEP_SECONDS = 3600
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
 # One listener for the whole page: any click on a citation link, in the chat or in the
@@ -198,13 +204,44 @@ def report_html(report: Report) -> str:
     return f'<div class="nqa-report"><strong>{html.escape(first_line)}</strong>{skipped_html}</div>'
 
 
+def _chosen(backend: Backend, doc_id: str | None, ids: list[str] | None = None) -> tuple:
+    """(dropdown, preview, id shown) for one article, or for none.
+
+    The one place that decides which article is chosen: the dropdown, the preview and the
+    id that Remove acts on always come from the same call, so they cannot disagree. `ids`
+    also refreshes the dropdown's choices.
+    """
+    article = backend.article(doc_id) if doc_id else None
+    shown = article.doc_id if article else None
+    dropdown = gr.Dropdown(value=shown) if ids is None else gr.Dropdown(choices=ids, value=shown)
+    if article is None:
+        return dropdown, render.placeholder_html("Select a document in the table to read it."), None
+    return (dropdown, render.article_html(article.doc_id, article.title, article.date,
+                                          article.text), shown)
+
+
 def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
-    """Everything that shows the set of documents: table, remove choice, status, examples."""
+    """Everything that shows the set of documents: (table, status, examples, dropdown,
+    preview, id shown), with `chosen` shown when it is still indexed."""
     table = _table(backend)
     ids = [row[0] for row in table]
     samples = [[q] for q in backend.examples()]
-    return (table, gr.Dropdown(choices=ids, value=chosen if chosen in ids else None),
-            _status_html(backend), gr.Dataset(samples=samples))
+    return (table, _status_html(backend), gr.Dataset(samples=samples),
+            *_chosen(backend, chosen if chosen in ids else None, ids))
+
+
+def discard_uploads(files: list[str]) -> None:
+    """Delete uploaded files from Gradio's temporary folder once they are indexed (the index
+    keeps the text), with the per-file folder Gradio made for each. Only paths inside that
+    folder are touched, whatever a request claims."""
+    folder = Path(gradio_upload_folder()).resolve()
+    for name in files:
+        path = Path(name).resolve()
+        if path.is_relative_to(folder) and path != folder:
+            path.unlink(missing_ok=True)
+            with suppress(OSError):         # not empty: another upload of the same bytes
+                if path.parent != folder:
+                    path.parent.rmdir()
 
 
 def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> tuple:
@@ -218,23 +255,38 @@ def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> 
     def tick(done: int, total: int) -> None:
         progress((done, total), desc="Embedding articles", unit="articles")
 
-    report = backend.add_uploads(pairs, progress=tick)
+    try:
+        report = backend.add_uploads(pairs, progress=tick)
+    finally:
+        discard_uploads(files)
     chosen = report.added_ids[0] if report.added_ids else None
     return (report_html(report), *_articles_view(backend, chosen))
 
 
-def remove(backend: Backend, doc_id: str | None) -> tuple:
-    if not doc_id:
-        return (render.placeholder_html("Choose a document to remove."),
-                *_articles_view(backend))
-    return (report_html(backend.remove([doc_id])), *_articles_view(backend))
+def _title(backend: Backend, doc_id: str) -> str:
+    article = backend.article(doc_id)
+    return render.short_title(article.title or "", TABLE_TITLE_WORDS) if article else ""
 
 
-def preview(backend: Backend, doc_id: str | None) -> str:
-    article = backend.article(doc_id) if doc_id else None
-    if article is None:
-        return render.placeholder_html("Select a document in the table to read it.")
-    return render.article_html(article.doc_id, article.title, article.date, article.text)
+def ask_to_remove(backend: Backend, shown: str | None) -> tuple:
+    """(report, question, its row, id asked about): Remove names the article shown and waits
+    for a confirmation; nothing is deleted yet."""
+    if not shown:
+        return (render.placeholder_html("Select a document in the table first."), "",
+                gr.Row(visible=False), None)
+    question = f"Remove '{_title(backend, shown)}' ({shown}) from the index?"
+    return ("", f'<strong class="nqa-confirm">{html.escape(question)}</strong>',
+            gr.Row(visible=True), shown)
+
+
+def remove_confirmed(backend: Backend, asked: str | None, shown: str | None) -> tuple:
+    """(report, its row hidden, nothing asked, *view): removes the article named in the
+    question, and only while it is still the one shown."""
+    if not asked or asked != shown:
+        return (render.placeholder_html("The article shown has changed; press Remove again."),
+                gr.Row(visible=False), None, *_articles_view(backend, shown))
+    return (report_html(backend.remove([asked])), gr.Row(visible=False), None,
+            *_articles_view(backend))
 
 
 # Page --------------------------------------------------------------------------
@@ -242,7 +294,8 @@ def preview(backend: Backend, doc_id: str | None) -> str:
 
 def build(backend: Backend) -> gr.Blocks:
     """The whole page; events call the functions above with this backend."""
-    with gr.Blocks(title="News QA", analytics_enabled=False) as page:
+    with gr.Blocks(title="News QA", analytics_enabled=False,
+                   delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
         answers = gr.State([])
         gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
                 "indexed news articles only. Every answer cites its sources; when sources "
@@ -253,12 +306,10 @@ def build(backend: Backend) -> gr.Blocks:
                 chat = _build_chat(backend, answers)
             with gr.Tab("Articles", id="articles") as articles_tab:
                 docs = _build_articles(backend, status, chat["examples"])
-        articles_tab.select(lambda: _articles_view(backend), None,
-                            [docs["table"], docs["choice"], status, chat["examples"]],
-                            api_visibility="private")
-        page.load(lambda: _articles_view(backend), None,
-                  [docs["table"], docs["choice"], status, chat["examples"]],
-                  api_visibility="private")
+        # Coming back to the tab keeps the article shown, unless it has gone meanwhile.
+        articles_tab.select(lambda doc_id: _articles_view(backend, doc_id), docs["shown"],
+                            docs["view"], api_visibility="private")
+        page.load(lambda: _articles_view(backend), None, docs["view"], api_visibility="private")
 
         def ask_api(question: str) -> dict:
             """Answer a question from the indexed articles: Answer.to_dict()."""
@@ -310,15 +361,27 @@ def _sample_text(sample: Any) -> str:
 
 
 def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> dict[str, Any]:
+    """The Articles tab; read-only, it has no upload and no remove controls at all, so
+    no event that writes is even registered."""
     limit = MAX_UPLOAD_BYTES // 2**20
+    writable = not backend.read_only
+    shown = gr.State(None)      # the id of the article in the preview, set with it
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
-            files = gr.File(label=f"Add articles: drop {', '.join(UPLOAD_TYPES)} files, up to "
-                                  f"{limit} MB each; they are indexed at once",
-                            file_count="multiple", file_types=UPLOAD_TYPES, elem_id="nqa-files")
+            if writable:
+                files = gr.File(label=f"Add articles: drop {', '.join(UPLOAD_TYPES)} files, "
+                                      f"up to {limit} MB each; they are indexed at once",
+                                file_count="multiple", file_types=UPLOAD_TYPES,
+                                elem_id="nqa-files")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
-            remove_button = gr.Button("Remove from index", variant="stop", elem_id="nqa-remove")
+            if writable:
+                remove_button = gr.Button("Remove from index…", variant="stop",
+                                          elem_id="nqa-remove")
+                with gr.Row(visible=False, elem_id="nqa-confirm") as confirm:
+                    question = gr.HTML(js_on_load=None, elem_id="nqa-confirm-question")
+                    yes = gr.Button("Yes, remove", variant="stop", elem_id="nqa-confirm-yes")
+                    cancel = gr.Button("Cancel", elem_id="nqa-confirm-cancel")
         with gr.Column(scale=3):
             table = gr.Dataframe(headers=TABLE_HEADERS, value=_table(backend),
                                  interactive=False, elem_id="nqa-documents", max_height=360,
@@ -327,7 +390,16 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
             reader = gr.HTML(render.placeholder_html("Select a document in the table to read it."),
                              js_on_load=None, elem_id="nqa-preview", max_height=500)
 
-    view = [table, choice, status, examples]
+    view = [table, status, examples, choice, reader, shown]
+
+    def select_row(event: gr.SelectData) -> tuple:
+        return _chosen(backend, str(event.row_value[0]) if event.row_value else None)
+
+    table.select(select_row, None, [choice, reader, shown], api_visibility="private")
+    choice.input(lambda doc_id: _chosen(backend, doc_id), choice, [choice, reader, shown],
+                 api_visibility="private")
+    if not writable:
+        return {"view": view, "shown": shown}
 
     def add(chosen: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         return (*upload(backend, chosen, progress), None)
@@ -335,25 +407,28 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     # Indexing starts when the upload has finished, so it never sees a half-sent file.
     files.upload(add, files, [report, *view, files], concurrency_id="index-write",
                  api_visibility="private")
-    remove_button.click(lambda doc_id: remove(backend, doc_id), choice, [report, *view],
-                        concurrency_id="index-write", api_visibility="private")
 
-    def select_row(event: gr.SelectData) -> tuple[str, str]:
-        doc_id = str(event.row_value[0]) if event.row_value else None
-        return preview(backend, doc_id), gr.Dropdown(value=doc_id)
+    # Remove asks first, naming the article shown; a new choice withdraws the question.
+    asked = gr.State(None)
+    closed = (gr.Row(visible=False), None)
+    remove_button.click(lambda doc_id: ask_to_remove(backend, doc_id), shown,
+                        [report, question, confirm, asked], api_visibility="private")
+    yes.click(lambda doc_id, now: remove_confirmed(backend, doc_id, now), [asked, shown],
+              [report, confirm, asked, *view], concurrency_id="index-write",
+              api_visibility="private")
+    for withdraw in (cancel.click, shown.change):
+        withdraw(lambda: closed, None, [confirm, asked], api_visibility="private")
+    return {"view": view, "shown": shown}
 
-    table.select(select_row, None, [reader, choice], api_visibility="private")
-    choice.input(lambda doc_id: preview(backend, doc_id), choice, reader,
-                 api_visibility="private")
-    return {"table": table, "choice": choice}
 
-
-def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860,
-           block: bool = True) -> gr.Blocks:
-    """Serve the page; `block=False` returns at once (tests, embedding)."""
+def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
+           auth: list[tuple[str, str]] | None = None) -> gr.Blocks:
+    """Serve the page; `block=False` returns at once (tests, embedding). With `auth`
+    (user, password) pairs, every visitor logs in first."""
     page = build(backend)
     page.queue(default_concurrency_limit=2)
     page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
                 max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), quiet=not block,
-                footer_links=["api"])
+                footer_links=["api"], auth=auth or None,
+                auth_message=LOGIN_MESSAGE if auth else None)
     return page

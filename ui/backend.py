@@ -4,6 +4,10 @@ The page answers while it indexes: reads go through the shared `Index` object,
 writes open their own connection inside `Index`. Writes (an upload, a removal,
 the folder watcher, a build in another process) queue behind each other on the
 index's write lock for up to WRITE_WAIT_SECONDS instead of failing.
+
+A read-only backend (`python -m ui --read-only`) refuses every write itself, so a page
+that shows no upload or remove control is not the only thing standing between a
+visitor and the index.
 """
 
 from __future__ import annotations
@@ -24,18 +28,26 @@ EXAMPLE_ARTICLES = 200
 Progress = Callable[[int, int], None]
 
 
+class ReadOnly(PermissionError):
+    """A write asked of a backend opened read-only."""
+
+
 class Backend:
     """One index and the question answerer, as the page uses them."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, read_only: bool = False) -> None:
         self.index = index
+        self.read_only = read_only
         self.index.write_wait = WRITE_WAIT_SECONDS
         self._watchers: list = []
 
     @classmethod
     def open(cls, path: str | Path | None = None,
-             log: Callable[[str], None] = print) -> Backend:
-        """Open the index (default: $NEWSQA_INDEX); an empty one is first filled from seeds/."""
+             log: Callable[[str], None] = print, read_only: bool = False) -> Backend:
+        """Open the index (default: $NEWSQA_INDEX); the default one, when new, is first
+        filled from seeds/. Read-only opens only an index that exists, and writes nothing."""
+        if read_only:
+            return cls(Index.open(path, create=False), read_only=True)
         return cls(open_default(path, log=log))
 
     # Reading ---------------------------------------------------------------
@@ -65,11 +77,18 @@ class Backend:
 
     # Writing ---------------------------------------------------------------
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnly(f"the page on {self.index.path} is read-only (started with "
+                           f"--read-only): it answers questions but adds and removes nothing")
+
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
             root: str | Path | None = None) -> Report:
+        self._writable()
         return self.index.add(paths, progress=progress, root=root)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
+        self._writable()
         return self.index.remove(doc_ids)
 
     def add_uploads(self, files: Iterable[tuple[str | Path, str]],
@@ -80,6 +99,7 @@ class Backend:
         The copies live in a temporary folder only while they are indexed: the index keeps
         the text, and the file names become the document ids.
         """
+        self._writable()
         with tempfile.TemporaryDirectory(prefix="newsqa-upload-") as folder:
             staged, skipped = stage(files, Path(folder), max_bytes)
             report = self.add(staged, progress=progress) if staged else Report()
@@ -93,6 +113,7 @@ class Backend:
         """Index the files in `folder`, then those dropped there later, without a restart."""
         from index.watch import Watcher
 
+        self._writable()
         Path(folder).mkdir(parents=True, exist_ok=True)
         report = self.add([folder])
         if on_report:
