@@ -14,13 +14,13 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qa.answer import ask
+    from qa.answer import ask, warm_up
     from qa.result import Answer, Citation, Conflict, Position
 
-_HOME = {"ask": "qa.answer", "Answer": "qa.result", "Citation": "qa.result",
+_HOME = {"ask": "qa.answer", "warm_up": "qa.answer", "Answer": "qa.result", "Citation": "qa.result",
          "Conflict": "qa.result", "Position": "qa.result"}
 
-__all__ = ["Answer", "Citation", "Conflict", "Position", "ask"]
+__all__ = ["Answer", "Citation", "Conflict", "Position", "ask", "warm_up"]
 
 
 def __getattr__(name: str) -> object:

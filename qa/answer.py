@@ -52,6 +52,15 @@ def _refusal(question: str) -> str:
     return ""
 
 
+def warm_up(index: Index | str | Path | None = None) -> None:
+    """Load what a first answer needs (the index, the embedder, the reader, spaCy) now,
+    so that a page or a prompt that says "ready" answers its first question fast."""
+    idx = _open(index)
+    idx.embedder.encode(["warm up"])
+    load_reader().read_texts("Who is it?", ["A warm-up sentence about no one."])
+    analyse_question("Who is it?")
+
+
 def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
         reader: Reader | None = None, history: Sequence[Answer] = ()) -> Answer:
     """Answer from the articles in `index` (default: the seeds), citing every source.

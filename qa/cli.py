@@ -1,30 +1,93 @@
-"""`python -m qa "QUESTION"`: a readable answer with its sources, or --json for programs."""
+"""`python -m qa "QUESTION"`: a readable answer with its sources, or --json for programs.
+
+With no question, a prompt: everything is loaded once and each question is answered as
+it comes, follow-ups included ("When did she take office?" after "Who is the Prime
+Minister of Japan?"). Questions piped in, one a line, are answered the same way.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
+from collections.abc import Iterator
 
 from index import IndexError_, IndexLocked, default_index_dir
-from qa.answer import ask
+from qa.answer import ask, warm_up
+from qa.result import Answer
+
+PROMPT = "? "
+QUIT = {"quit", "exit", ":q"}
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m qa",
         description="Answer a question from indexed news articles, citing every source. "
+                    "With no question: a prompt that keeps everything loaded. "
                     f"Default index: {default_index_dir()} (built from the seeds on first use).")
-    top.add_argument("question", help="the question, in quotes")
+    top.add_argument("question", nargs="?", help="the question, in quotes (none: a prompt)")
     top.add_argument("--index", help="index folder (default: $NEWSQA_INDEX or the one above)")
     top.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     top.add_argument("-k", type=int, default=12, help="how many articles to read (default 12)")
-    args = top.parse_args(argv)
+    return top
+
+
+def _show(answer: Answer, as_json: bool, indent: int | None = None) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=indent), flush=True)
+        return
+    if answer.understood != answer.question:
+        print(f"(understood as: {answer.understood})")
+    print(answer.to_text(), flush=True)
+
+
+def _questions(interactive: bool) -> Iterator[str]:
+    while True:
+        try:
+            line = input(PROMPT) if interactive else sys.stdin.readline()
+        except EOFError:
+            return
+        if not interactive and not line:
+            return
+        line = line.strip()
+        if line.lower() in QUIT:
+            return
+        if line:
+            yield line
+
+
+def _conversation(args: argparse.Namespace) -> int:
+    interactive = sys.stdin.isatty()
+    started = time.perf_counter()
+    if interactive:
+        print("loading the index and the models...", file=sys.stderr, flush=True)
+    warm_up(args.index)
+    if interactive:
+        print(f"ready in {time.perf_counter() - started:.1f} s. Ask a question; follow-ups "
+              f"are understood. 'quit' or Ctrl-D ends.", file=sys.stderr, flush=True)
+    history: list[Answer] = []
+    asked = 0
+    for question in _questions(interactive):
+        answer = ask(question, index=args.index, k=args.k, history=history[-3:])
+        history.append(answer)
+        asked += 1
+        _show(answer, args.json)
+        if interactive:
+            print()
+    if interactive:
+        print(f"{asked} question{'s' if asked != 1 else ''} answered.", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
-        answer = ask(args.question, index=args.index, k=args.k)
+        if args.question is None:
+            return _conversation(args)
+        _show(ask(args.question, index=args.index, k=args.k), args.json, indent=2)
     except (IndexError_, IndexLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json
-          else answer.to_text())
     return 0

@@ -8,6 +8,44 @@ checked by anyone, always.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TypedDict
+
+
+# The shapes of to_dict(): what programs get from `--json` and the page's /ask, spelt out
+# so that the page's API page (view_api) shows a schema rather than "Any".
+class CitationDict(TypedDict):
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    sentence_start: int
+    sentence_end: int
+    date: str
+
+
+class PositionDict(TypedDict):
+    text: str
+    score: float
+    support: int
+    disputed: bool
+    citations: list[CitationDict]
+    label: str
+
+
+class ConflictDict(TypedDict):
+    answers: list[int]
+    reason: str
+
+
+class AnswerDict(TypedDict):
+    question: str
+    understood: str
+    answers: list[PositionDict]
+    conflict: bool
+    conflicts: list[ConflictDict]
+    no_answer: bool
+    message: str
 
 
 @dataclass(frozen=True)
@@ -23,8 +61,8 @@ class Citation:
     sentence_end: int
     date: str = ""
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> CitationDict:
+        return CitationDict(**asdict(self))
 
 
 @dataclass(frozen=True)
@@ -43,10 +81,10 @@ class Position:
     citations: tuple[Citation, ...]
     label: str = "TEXT"
 
-    def to_dict(self) -> dict:
-        return {"text": self.text, "score": round(self.score, 4), "support": self.support,
-                "disputed": self.disputed, "citations": [c.to_dict() for c in self.citations],
-                "label": self.label}
+    def to_dict(self) -> PositionDict:
+        return PositionDict(text=self.text, score=round(self.score, 4), support=self.support,
+                            disputed=self.disputed, citations=[c.to_dict() for c in self.citations],
+                            label=self.label)
 
 
 @dataclass(frozen=True)
@@ -56,8 +94,8 @@ class Conflict:
     answers: tuple[int, ...]
     reason: str
 
-    def to_dict(self) -> dict:
-        return {"answers": list(self.answers), "reason": self.reason}
+    def to_dict(self) -> ConflictDict:
+        return ConflictDict(answers=list(self.answers), reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -84,11 +122,11 @@ class Answer:
     def no_answer(self) -> bool:
         return not self.answers
 
-    def to_dict(self) -> dict:
-        return {"question": self.question, "understood": self.understood,
-                "answers": [p.to_dict() for p in self.answers],
-                "conflict": self.conflict, "conflicts": [c.to_dict() for c in self.conflicts],
-                "no_answer": self.no_answer, "message": self.message}
+    def to_dict(self) -> AnswerDict:
+        return AnswerDict(question=self.question, understood=self.understood,
+                          answers=[p.to_dict() for p in self.answers], conflict=self.conflict,
+                          conflicts=[c.to_dict() for c in self.conflicts],
+                          no_answer=self.no_answer, message=self.message)
 
     def to_text(self) -> str:
         """The readable answer the CLI prints: each side with its sources."""

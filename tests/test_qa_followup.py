@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from index import Index
 from qa import Answer, ask
 from qa.followup import resolve
 from qa.result import Conflict, Position
-from tests.conftest import REPO
+from tests.conftest import REPO, python_env
 
 CASES = json.loads((REPO / "tests" / "data" / "followups.json").read_text())["cases"]
 
@@ -58,3 +60,15 @@ def test_a_conversation_on_the_seeds(seeds_index: Index) -> None:
     assert disputed.conflict
     third = ask("When did she take office?", seeds_index, history=[first, second, disputed])
     assert third.understood == "When did the Prime Minister of Japan take office?"
+
+
+def test_cli_without_a_question_answers_each_line_as_a_conversation(seeds_build) -> None:
+    questions = "Which Chinese official did Kanai meet?\n\nWhat is his position?\nquit\nnever asked\n"
+    result = subprocess.run([sys.executable, "-m", "qa", "--index", str(seeds_build.path), "--json"],
+                            input=questions, cwd=REPO, env=python_env(), capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["answers"][0]["text"] == "Liu Jinsong"
+    assert second["question"] == "What is his position?"
+    assert second["understood"] == "What is Liu Jinsong's position?"

@@ -29,7 +29,8 @@ def test_ask_endpoint_returns_the_answer_as_a_dict(served):
     url, backend = served
     question = "Who is the Prime Minister of Japan?"
     result = Client(url, verbose=False).predict(question, api_name="/ask")
-    assert set(result) == {"question", "answers", "conflict", "conflicts", "no_answer", "message"}
+    assert set(result) == {"question", "understood", "answers", "conflict", "conflicts", "no_answer",
+                           "message"}
     assert result == ask(question, index=backend.index).to_dict()
     assert result["conflict"] is True and result["no_answer"] is False
     by_text = {p["text"]: p for p in result["answers"]}
@@ -51,3 +52,8 @@ def test_only_ask_is_offered_to_programs(served):
     url, _ = served
     endpoints = Client(url, verbose=False).view_api(print_info=False, return_format="dict")
     assert list(endpoints["named_endpoints"]) == ["/ask"]
+    returns = endpoints["named_endpoints"]["/ask"]["returns"][0]["type"]
+    assert returns["type"] == "object"
+    assert set(returns["properties"]) == set(ask("Who?", index=served[1].index).to_dict())
+    citation = returns["properties"]["answers"]["items"]["properties"]["citations"]["items"]
+    assert citation["properties"]["start"] == {"type": "integer"}

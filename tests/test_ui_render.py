@@ -149,11 +149,13 @@ class FakeBackend:
 
     def __init__(self, answer: Answer | Exception) -> None:
         self.answer = answer
+        self.histories: list[list[Answer]] = []
 
     def status(self) -> SimpleNamespace:
         return SimpleNamespace(documents=3)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: list[Answer]) -> Answer:
+        self.histories.append(list(history))
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -174,6 +176,18 @@ def test_chat_shows_the_question_and_a_busy_line_before_the_answer():
     assert answers == [answer] and len(history) == 2
     assert "Sources disagree" in history[1]["content"] and "Taro Kono" in history[1]["content"]
     assert 'href="#cite-0-3"' in sources
+
+
+def test_the_chat_passes_its_earlier_answers_and_shows_how_a_follow_up_was_understood():
+    first = disagreement()
+    follow_up = Answer("When did <she> take office?", (), (), "No answer in these articles.",
+                       understood="When did the <Prime Minister> of Japan take office?")
+    backend = FakeBackend(follow_up)
+    steps = list(chat_turn(backend, "When did <she> take office?", [], [first]))
+    assert backend.histories == [[first]]
+    reply = steps[-1][1][-1]["content"]
+    assert "Understood as: When did the &lt;Prime Minister&gt; of Japan take office?" in reply
+    assert "Understood as" not in render.answer_html(first, 0)
 
 
 def test_a_failing_question_is_reported_in_the_chat():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 from index import IndexError_, default_index_dir
 from ui.logins import LoginError, logins
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(backend.status().summary() + (" (read-only)" if args.read_only else ""), flush=True)
+    started = time.perf_counter()
+    backend.warm_up()    # the first question is answered as fast as the next
+    print(f"models loaded in {time.perf_counter() - started:.1f} s", flush=True)
     if args.watch:
         backend.watch(args.watch, on_report=lambda r: print(f"watch: {r.summary()}", flush=True))
         print(f"watching {args.watch}", flush=True)

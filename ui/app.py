@@ -18,6 +18,7 @@ from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from index import Report
 from qa import Answer
+from qa.result import AnswerDict
 from ui import render
 from ui.backend import Backend
 from ui.uploads import MAX_UPLOAD_BYTES
@@ -76,6 +77,7 @@ CSS = """
   padding: .5em .8em; margin: .2em 0 .6em; background: rgba(245, 158, 11, .08); }
 .nqa-conflict-title { font-weight: 700; color: #b45309; }
 .nqa-reason { color: var(--body-text-color-subdued); font-size: .9em; margin-bottom: .3em; }
+.nqa-understood { color: var(--body-text-color-subdued); font-style: italic; margin-bottom: .4em; }
 .nqa-also { font-weight: 600; margin-top: .4em; }
 .nqa-none strong { display: block; }
 .nqa-busy { display: flex; align-items: center; gap: .5em; }
@@ -139,7 +141,7 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
                _message("assistant", render.busy_html(documents))]
     yield "", history, answers, gr.skip(), gr.skip()
     try:
-        answer = backend.ask(question)
+        answer = backend.ask(question, history=answers)
     except Exception as error:  # the page must survive any failure of one question
         history = [*history[:-1], _message("assistant", render.placeholder_html(
             f"Could not answer: {type(error).__name__}: {error}"))]
@@ -311,7 +313,7 @@ def build(backend: Backend) -> gr.Blocks:
                             docs["view"], api_visibility="private")
         page.load(lambda: _articles_view(backend), None, docs["view"], api_visibility="private")
 
-        def ask_api(question: str) -> dict:
+        def ask_api(question: str) -> AnswerDict:
             """Answer a question from the indexed articles: Answer.to_dict()."""
             return backend.ask(question).to_dict()
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from index import Article, Index, Report, Skipped, Status, open_default
-from qa import Answer, ask
+from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
 
@@ -52,8 +52,12 @@ class Backend:
 
     # Reading ---------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        return ask(question, index=self.index)
+    def warm_up(self) -> None:
+        warm_up(self.index)
+
+    def ask(self, question: str, history: Sequence[Answer] = ()) -> Answer:
+        """`history`: the conversation's earlier answers, so follow-ups are understood."""
+        return ask(question, index=self.index, history=history)
 
     def status(self) -> Status:
         return self.index.status()

@@ -149,10 +149,13 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
     Kept on one line: the chat renders Markdown, and a blank line inside an HTML block
     would end the block. `texts` (doc_id to article text) lets quotes show their sentence.
     """
+    understood = (f'<div class="nqa-understood">Understood as: {escape(answer.understood)}</div>'
+                  if answer.understood != answer.question else "")
     if answer.no_answer:
         said = answer.message and answer.message.strip() != NO_ANSWER
         reason = f'<div class="nqa-reason">{escape(answer.message)}</div>' if said else ""
-        return f'<div class="nqa-answer nqa-none"><strong>{NO_ANSWER}</strong>{reason}</div>'
+        return (f'<div class="nqa-answer nqa-none">{understood}<strong>{NO_ANSWER}</strong>'
+                f'{reason}</div>')
     numbered = number_citations(answer)
     parts: list[str] = []
     in_conflict: set[int] = set()
@@ -170,7 +173,7 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
     parts += [position_html(p, numbered, answer_no, texts=texts) for p in rest]
     if answer.message:
         parts.append(f'<div class="nqa-reason">{escape(answer.message)}</div>')
-    return f'<div class="nqa-answer">{"".join(parts)}</div>'
+    return f'<div class="nqa-answer">{understood}{"".join(parts)}</div>'
 
 
 def sources_html(answer: Answer | None, answer_no: int) -> str:
