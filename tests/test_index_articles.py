@@ -156,14 +156,6 @@ def test_bad_files_are_skipped_with_reasons_and_good_ones_indexed(seeds_copy, tm
         assert hits and index.passages([hits[0][0]])[0].article.doc_id == doc_id
 
 
-def test_duplicate_ids_in_one_batch_keep_the_first(tmp_path):
-    (tmp_path / "story.txt").write_text("The text version of the story.")
-    (tmp_path / "story.md").write_text("The markdown version of the story.")
-    articles, skipped = read_paths([tmp_path])
-    assert [a.text for a in articles] == ["The markdown version of the story."]
-    assert len(skipped) == 1 and "duplicate id 'story'" in skipped[0].reason
-
-
 def test_missing_path_is_skipped(tmp_path):
     articles, skipped = read_paths([tmp_path / "nowhere.txt"])
     assert articles == [] and skipped[0].reason == "no such file or folder"

@@ -50,7 +50,7 @@ def test_build_json_reaches_a_reader_in_another_process(seeds_copy, tmp_path, ru
     assert len(reader.documents()) == 3
 
     done = run_cli("build", str(folder), "--index", str(seeds_copy), "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # notes.xyz was skipped
     report = _one_json_line(done.stdout)
     assert set(report) >= REPORT_KEYS
     assert (report["added"], report["updated"], report["removed"], report["unchanged"]) == (
@@ -74,7 +74,7 @@ def test_human_build_ends_with_the_summary_line(seeds_copy, tmp_path, run_cli):
     (folder / "empty.txt").write_text("")
     (folder / "notes.xyz").write_text("not an article")
     done = run_cli("build", str(folder), "--index", str(seeds_copy))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # two files skipped
     lines = done.stdout.rstrip("\n").split("\n")
     match = SUMMARY.match(lines[-1])
     assert match, lines
