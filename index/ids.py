@@ -39,7 +39,8 @@ class Renamed:
         return asdict(self)
 
     def line(self) -> str:
-        return f"`{self.wanted}` from {shown(self.path)}: {self.reason}, kept as `{self.doc_id}`"
+        source = f" from {shown(self.path)}" if self.path else ""
+        return f"`{self.wanted}`{source}: {self.reason}, kept as `{self.doc_id}`"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Assignment:
     articles: tuple[Article, ...]
     renamed: tuple[Renamed, ...]
     skipped: tuple[Skipped, ...]
+
+
+def _from(path: str) -> str:
+    return f" (from {shown(path)})" if path else ""
 
 
 def _same_source(row: tuple[str, str], article: Article) -> bool:
@@ -66,9 +71,9 @@ def assign(articles: Sequence[Article], lookup: Lookup, siblings: Siblings,
         wanted = article.doc_id
         first = run.get(wanted)
         if first is not None and first.content_hash == article.content_hash:
-            if first.path != article.path:
-                skipped.append(Skipped(article.path, f"same text as `{wanted}` from "
-                                                     f"{shown(first.path)}: indexed once"))
+            if not (first.path and first.path == article.path):  # not one file given twice
+                skipped.append(Skipped(article.path or wanted,
+                                       f"same text as `{wanted}`{_from(first.path)}: indexed once"))
             continue
         row = existing.get(wanted)
         if first is None and (row is None or replace or _same_source(row, article)):
@@ -76,9 +81,9 @@ def assign(articles: Sequence[Article], lookup: Lookup, siblings: Siblings,
             continue
         doc_id = _numbered_id(article, run, siblings(wanted))
         if first is not None:
-            reason = f"name also taken by {shown(first.path)} in this run"
+            reason = f"name also given to another article in this write{_from(first.path)}"
         else:
-            reason = "name taken by another article" + (f" (from {shown(row[0])})" if row[0] else "")
+            reason = f"name taken by another article{_from(row[0])}"
         renamed.append(Renamed(article.path, wanted, doc_id, reason))
         run[doc_id] = dataclasses.replace(article, doc_id=doc_id)
     return Assignment(tuple(run.values()), tuple(renamed), tuple(skipped))

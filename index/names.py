@@ -30,7 +30,8 @@ def clean_part(name: str) -> str:
     """One path component or record id, safe to show and to store; may be empty."""
     text = unicodedata.normalize("NFC", name)
     text = re.sub(r"_+", "_", "".join("_" if _unsafe(c) else c for c in text))
-    return " ".join(text.split()).strip("_")
+    # No leading dot: `..` is never a step up, and no id is a hidden file's name.
+    return " ".join(text.split()).lstrip(".").strip("_ ")
 
 
 def clean_id(name: str) -> str:

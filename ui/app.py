@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from index import Report
+from index import Report, shown
 from qa import Answer
 from ui import render
 from ui.backend import Backend
@@ -108,9 +108,15 @@ def theme() -> gr.themes.Base:
 
 
 def _status_html(backend: Backend) -> str:
+    """Counts, and the files the index could not read (from any writer: a build on the
+    command line, the folder watcher), each with its reason."""
     status = backend.status()
+    skipped = "".join(f"<li><code>{html.escape(shown(s.path))}</code>: {html.escape(s.reason)}</li>"
+                      for s in status.skipped)
+    skipped_html = (f"<details><summary>{len(status.skipped)} files skipped</summary>"
+                    f"<ul>{skipped}</ul></details>") if skipped else ""
     return (f'<div class="nqa-meta">{status.documents} articles, {status.chunks} passages '
-            f"indexed in {html.escape(status.path)}</div>")
+            f"indexed in {html.escape(status.path)}{skipped_html}</div>")
 
 
 def _message(role: str, content: str) -> dict:
@@ -190,12 +196,10 @@ def _table(backend: Backend) -> list[list[Any]]:
 
 
 def report_html(report: Report) -> str:
-    """The write's summary line and each skipped file's reason, escaped."""
-    skipped = "".join(f"<li><code>{html.escape(s.path)}</code>: {html.escape(s.reason)}</li>"
-                      for s in report.skipped)
-    skipped_html = f"<div>Skipped:</div><ul>{skipped}</ul>" if skipped else ""
-    first_line = report.summary().split("\n", 1)[0]
-    return f'<div class="nqa-report"><strong>{html.escape(first_line)}</strong>{skipped_html}</div>'
+    """The write's summary line, then every id it touched, kept apart or skipped, escaped."""
+    details = "".join(f"<li>{html.escape(line.strip())}</li>" for line in report.details())
+    return (f'<div class="nqa-report"><strong>{html.escape(report.headline())}</strong>'
+            f"{f'<ul>{details}</ul>' if details else ''}</div>")
 
 
 def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
@@ -207,8 +211,10 @@ def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
             _status_html(backend), gr.Dataset(samples=samples))
 
 
-def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> tuple:
-    """Index the uploaded files with a progress bar; (report, table, choice, status, examples)."""
+def upload(backend: Backend, files: list[str] | None, progress: gr.Progress,
+           replace: bool = False) -> tuple:
+    """Index the uploaded files with a progress bar; (report, table, choice, status, examples).
+    A name taken by another article is kept apart as `name-2` unless `replace`."""
     if not files:
         return (render.placeholder_html("Choose one or more files first."),
                 *_articles_view(backend))
@@ -218,7 +224,7 @@ def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> 
     def tick(done: int, total: int) -> None:
         progress((done, total), desc="Embedding articles", unit="articles")
 
-    report = backend.add_uploads(pairs, progress=tick)
+    report = backend.add_uploads(pairs, progress=tick, replace=replace)
     chosen = report.added_ids[0] if report.added_ids else None
     return (report_html(report), *_articles_view(backend, chosen))
 
@@ -316,6 +322,10 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
             files = gr.File(label=f"Add articles: drop {', '.join(UPLOAD_TYPES)} files, up to "
                                   f"{limit} MB each; they are indexed at once",
                             file_count="multiple", file_types=UPLOAD_TYPES, elem_id="nqa-files")
+            replace = gr.Checkbox(label="Replace articles with the same name", value=False,
+                                  elem_id="nqa-replace",
+                                  info="Off: a file whose name is taken by another article "
+                                       "is added beside it as NAME-2")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
             remove_button = gr.Button("Remove from index", variant="stop", elem_id="nqa-remove")
@@ -329,11 +339,12 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
 
     view = [table, choice, status, examples]
 
-    def add(chosen: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
-        return (*upload(backend, chosen, progress), None)
+    def add(chosen: list[str] | None, replacing: bool,
+            progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        return (*upload(backend, chosen, progress, replace=replacing), None)
 
     # Indexing starts when the upload has finished, so it never sees a half-sent file.
-    files.upload(add, files, [report, *view, files], concurrency_id="index-write",
+    files.upload(add, [files, replace], [report, *view, files], concurrency_id="index-write",
                  api_visibility="private")
     remove_button.click(lambda doc_id: remove(backend, doc_id), choice, [report, *view],
                         concurrency_id="index-write", api_visibility="private")
