@@ -89,7 +89,8 @@ def _watch(args: argparse.Namespace) -> int:
             time.sleep(1)
     except KeyboardInterrupt:
         watcher.stop()
-        print(f"stopped watching; {index.status().summary()}")
+        print("stopped watching")
+        print(index.status().summary())
     return exit_status(reports)
 
 

@@ -84,7 +84,7 @@ def open_default(path: str | Path | None = None,
         log(f"index {index.path} is new; adding the articles in {SEEDS_DIR}")
     report = index.add([SEEDS_DIR])
     if log:
-        log(report.summary())
+        log(report.headline())
     return index
 
 
