@@ -21,7 +21,8 @@ from bench import corpus as corpus_mod
 
 def _texts(n: int) -> list[str]:
     base = corpus_mod.base_articles()
-    return [f"Story {i}. {base[i % len(base)].text}" for i in range(n)]
+    # NUL bytes (a few base texts hold them) would make the folder's copy a "binary file".
+    return [f"Story {i}. {base[i % len(base)].text}".replace("\x00", " ") for i in range(n)]
 
 
 def _build(index_dir: Path, source: Path) -> dict:
