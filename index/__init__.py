@@ -4,12 +4,15 @@
     idx = Index.open("my-index")          # or Index.open() for the default folder
     idx.build(["articles/"], prune=True)  # incremental: unchanged articles are skipped
     idx.add(["new-story.txt"]); idx.remove(["old-story"]); idx.status()
+    idx.add(["other/new-story.txt"])      # kept apart as `new-story-2`; replace=True replaces
     idx.compact()                         # optional: one segment, replaced chunks dropped
 """
 
 from index.articles import Article, Skipped, read_paths
 from index.chunking import Chunk
+from index.ids import Renamed
 from index.lock import IndexLocked
+from index.names import clean_id, shown
 from index.nlp import Entity, Sentence
 from index.store import (
     EmbedderMismatch,
@@ -24,6 +27,6 @@ from index.store import (
 
 __all__ = [
     "Article", "Chunk", "EmbedderMismatch", "Entity", "Index", "IndexError_", "IndexLocked",
-    "Passage", "Report", "Sentence", "Skipped", "Status", "default_index_dir", "open_default",
-    "read_paths",
+    "Passage", "Renamed", "Report", "Sentence", "Skipped", "Status", "clean_id",
+    "default_index_dir", "open_default", "read_paths", "shown",
 ]

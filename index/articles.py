@@ -8,18 +8,27 @@ the text only when metadata is missing.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html.parser
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from index.names import clean_id, doc_id_for, shown
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TITLE_MAX_CHARS = 140
+REASON_MAX_CHARS = 200
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
 
 _DATELINE = re.compile(r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
 
@@ -34,7 +43,7 @@ class Article:
     date: str = ""
     url: str = ""
     source: str = ""
-    path: str = ""
+    path: str = ""  # absolute: re-reading the same file is an update, another file a clash
 
     @property
     def content_hash(self) -> str:
@@ -55,6 +64,19 @@ class Skipped:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def line(self) -> str:
+        return f"{shown(self.path)}: {self.reason}"
+
+
+def reason_of(error: BaseException) -> str:
+    """Any exception as one short line a person can read: a file's reason for being skipped."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply to read"
+    text = " ".join(str(error).split()) or "no message"
+    if len(text) > REASON_MAX_CHARS:
+        text = text[:REASON_MAX_CHARS - 1] + "…"
+    return f"{type(error).__name__}: {text}"
 
 
 class _Unreadable(Exception):
@@ -100,13 +122,15 @@ def make_article(doc_id: str, text: str, path: str, meta: dict | None = None) ->
 
 
 def _decode(raw: bytes) -> str:
-    if b"\x00" in raw[:8192]:
+    """UTF-8, or UTF-16/32 when a byte-order mark says so (what Windows editors save)."""
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    if encoding is None and b"\x00" in raw[:8192]:
         raise _Unreadable("binary file (contains NUL bytes)")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding or "utf-8")
     except UnicodeDecodeError as exc:
-        raise _Unreadable(
-            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
+        raise _Unreadable(f"not valid {(encoding or 'utf-8').upper().removesuffix('-SIG')} "
+                          f"(byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
 
 
 class _VisibleText(html.parser.HTMLParser):
@@ -186,17 +210,21 @@ def _read_json(path: Path, doc_id: str, text: str) -> Iterator[Article | Skipped
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield Skipped(where, 'record is not an object with a string "text" field')
             continue
-        record_id = str(record.get("id") or (doc_id if single else f"{doc_id}:{number}"))
+        record_id = clean_id(str(record.get("id") or (doc_id if single else f"{doc_id}:{number}")))
         try:
-            yield make_article(record_id, record["text"], str(path), record)
+            yield make_article(record_id, record["text"], os.path.abspath(path), record)
         except _Unreadable as exc:
             yield Skipped(where, str(exc))
 
 
 def read_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> list[Article | Skipped]:
-    """Articles in one file; a file that cannot be read yields a single `Skipped`."""
+    """Articles in one file; a file that cannot be read yields a single `Skipped`, whatever
+    went wrong (a RecursionError from JSON nested thousands deep included): one bad file
+    must never stop the others."""
     suffix = path.suffix.lower()
     try:
+        if path.is_dir():
+            raise _Unreadable("a folder, not a file")
         if suffix not in SUPPORTED_SUFFIXES:
             raise _Unreadable(
                 f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
@@ -211,49 +239,73 @@ def read_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> list[
             return list(_read_json(path, doc_id, text))
         if suffix in (".html", ".htm"):
             body, title = html_to_text(text)
-            return [make_article(doc_id, body, str(path), {"title": title})]
-        return [make_article(doc_id, text, str(path))]
+            return [make_article(doc_id, body, os.path.abspath(path), {"title": title})]
+        return [make_article(doc_id, text, os.path.abspath(path))]
     except _Unreadable as exc:
         return [Skipped(str(path), str(exc))]
     except OSError as exc:
         return [Skipped(str(path), f"cannot read: {exc.strerror or exc}")]
+    except Exception as exc:  # any parser failure is this file's reason
+        return [Skipped(str(path), reason_of(exc))]
 
 
-def doc_id_for(path: Path, root: Path | None) -> str:
-    """The path relative to the folder it was found in, without its extension."""
-    relative = path.relative_to(root) if root else Path(path.name)
-    return relative.with_suffix("").as_posix()
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _walk(folder: Path) -> Iterator[Path | Skipped]:
+    """Files under `folder`, sorted, hidden ones left out. Links are followed only to files
+    inside the folder: a link to `/etc/passwd` dropped into it is not read."""
+    real_folder = folder.resolve()
+    found: list[Path | Skipped] = []
+    for top, dirs, files in os.walk(folder, onerror=lambda e: found.append(
+            Skipped(e.filename or str(folder), f"cannot read: {e.strerror or e}"))):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(top, d)))]:
+            path = Path(top, name)
+            if name.startswith("."):
+                continue
+            if not path.is_symlink():
+                found.append(path)
+            elif not path.exists():
+                found.append(Skipped(str(path), "broken link: its target does not exist"))
+            elif not _inside(path.resolve(), real_folder):
+                found.append(Skipped(str(path), f"link to {shown(path.resolve())}, outside "
+                                                f"{shown(folder)}: not followed"))
+            elif path.is_dir():
+                found.append(Skipped(str(path), "link to a folder: not followed (give the "
+                                                "folder itself)"))
+            else:
+                found.append(path)
+    yield from sorted(found, key=lambda item: str(item.path if isinstance(item, Skipped) else item))
 
 
 def iter_files(paths: Iterable[str | Path],
-               root: Path | None = None) -> Iterator[tuple[Path, Path | None]]:
+               root: Path | None = None) -> Iterator[tuple[Path, Path | None] | Skipped]:
     """Each file with the folder its id is relative to: the folder it was found in, else
-    `root`, else none (a file named directly is known by its name)."""
+    `root`, else none (a file named directly is known by its name). A folder is always
+    walked as a folder, whatever its name (`dir.txt/` too)."""
     for given in map(Path, paths):
         if given.is_dir():
-            for path in sorted(given.rglob("*")):
-                hidden = any(part.startswith(".") for part in path.relative_to(given).parts)
-                if path.is_file() and not hidden:
-                    yield path, given
-        else:
+            yield from (item if isinstance(item, Skipped) else (item, given)
+                        for item in _walk(given))
+        elif given.exists() or given.is_symlink():
             yield given, root
+        else:
+            yield Skipped(str(given), "no such file or folder")
 
 
 def read_paths(paths: Iterable[str | Path], root: Path | None = None,
                max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Article], list[Skipped]]:
-    """All articles under the given files and folders; later duplicates of an id are skipped."""
-    articles: dict[str, Article] = {}
+    """Every article under the given files and folders, in order, each with the id its name
+    gives it: two may want one id, and the index decides (`index.ids`)."""
+    articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path, base in iter_files(paths, root):
-        if not path.exists():
-            skipped.append(Skipped(str(path), "no such file or folder"))
+    for found in iter_files(paths, root):
+        if isinstance(found, Skipped):
+            skipped.append(found)
             continue
+        path, base = found
         for item in read_file(path, doc_id_for(path, base), max_bytes):
-            if isinstance(item, Skipped):
-                skipped.append(item)
-            elif item.doc_id in articles:
-                skipped.append(Skipped(str(path), f"duplicate id {item.doc_id!r} "
-                                                  f"(already read from {articles[item.doc_id].path})"))
-            else:
-                articles[item.doc_id] = item
-    return list(articles.values()), skipped
+            (skipped if isinstance(item, Skipped) else articles).append(item)
+    return articles, skipped

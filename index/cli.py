@@ -2,7 +2,9 @@
 
 Every command ends with one summary line; with --json it prints that summary as
 one JSON object on stdout instead, for scripts. Errors a person can fix are
-one line on stderr and exit status 2, never a traceback.
+one line on stderr, never a traceback. Exit status of build, add and watch: 0 when
+everything asked for went in, 1 when some files were skipped (each named, with its
+reason), 2 when nothing could be done (every file skipped, or an index error).
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from index.lock import IndexLocked
+from index.names import shown
 from index.store import Index, IndexError_, Report, Status, default_index_dir
+
+EXIT_PARTIAL = 1
+EXIT_NOTHING = 2
 
 
 def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
@@ -41,7 +47,16 @@ def _emit(result: Report | Status, as_json: bool) -> None:
     print(json.dumps(result.to_dict()) if as_json else result.summary())
 
 
-def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Report]) -> int:
+def exit_status(reports: list[Report]) -> int:
+    """0: all went in; 1: some files skipped; 2: files were asked for and none went in."""
+    if reports and all(r.done_nothing for r in reports):
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if any(r.skipped for r in reports) else 0
+
+
+def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Report],
+           reading: bool = False) -> int:
+    """Run one write; `reading` writes (build, add) exit by `exit_status`, others with 0."""
     index = Index.open(args.index)
     progress, close = _progress_bar(not args.json and not args.quiet)
     try:
@@ -49,24 +64,34 @@ def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Rep
     finally:
         close()
     _emit(report, args.json)
-    return 0
+    return exit_status([report]) if reading else 0
 
 
 def _watch(args: argparse.Namespace) -> int:
     from index.watch import Watcher
 
     index = Index.open(args.index)
-    print(index.build([args.folder], prune=args.prune).summary(), flush=True)
-    watcher = Watcher(index, args.folder, on_report=lambda r: print(r.summary(), flush=True))
+    reports = [index.build([args.folder], prune=args.prune)]
+    print(reports[0].summary(), flush=True)
+
+    def show(report: Report) -> None:
+        reports.append(report)
+        print(report.summary(), flush=True)
+
+    def failed(message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
+
+    watcher = Watcher(index, args.folder, on_report=show, on_error=failed)
     watcher.start()
-    print(f"watching {args.folder} (Ctrl-C to stop)", flush=True)
+    print(f"watching {shown(args.folder)} (Ctrl-C to stop)", flush=True)
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         watcher.stop()
-        print(f"stopped watching; {index.status().summary()}")
-    return 0
+        print("stopped watching")
+        print(index.status().summary())
+    return exit_status(reports)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,6 +115,10 @@ def parser() -> argparse.ArgumentParser:
                        help="remove indexed articles no longer found under PATH")
     add = command("add", "index the given files (ids are their names without extension)")
     add.add_argument("paths", nargs="+", metavar="FILE")
+    for sub in (build, add):
+        sub.add_argument("--replace", action="store_true",
+                         help="an article whose id is taken by another article replaces it "
+                              "(default: it is kept apart as ID-2)")
     remove = command("remove", "remove articles by id")
     remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
     command("compact", "fold all segments into one and drop replaced chunks for good")
@@ -106,9 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "build":
-            return _write(args, lambda ix, p: ix.build(args.paths, prune=args.prune, progress=p))
+            return _write(args, lambda ix, p: ix.build(args.paths, prune=args.prune, progress=p,
+                                                       replace=args.replace), reading=True)
         if args.command == "add":
-            return _write(args, lambda ix, p: ix.add(args.paths, progress=p))
+            return _write(args, lambda ix, p: ix.add(args.paths, progress=p,
+                                                     replace=args.replace), reading=True)
         if args.command == "remove":
             return _write(args, lambda ix, p: ix.remove(args.doc_ids))
         if args.command == "compact":
@@ -118,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _watch(args)
     except (IndexError_, IndexLocked) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        print(f"error: {shown(error)}", file=sys.stderr)
+        return EXIT_NOTHING
 
 
 def run(main: Callable[[], int]) -> NoReturn:

@@ -76,6 +76,20 @@ def hashes(db: sqlite3.Connection, doc_ids: Iterable[str] | None = None) -> dict
                             doc_ids))
 
 
+def sources(db: sqlite3.Connection, doc_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(path, content hash) of the documents named: whose the ids a write wants already are."""
+    return {doc_id: (path or "", content_hash) for doc_id, path, content_hash in _in_batches(
+        db, "SELECT doc_id, path, hash FROM documents WHERE doc_id IN ({marks})", doc_ids)}
+
+
+def numbered_sources(db: sqlite3.Connection, doc_id: str) -> dict[str, tuple[str, str]]:
+    """The same for `doc_id-2`, `doc_id-3`, ...: where a clashing article may already sit."""
+    rows = db.execute("SELECT doc_id, path, hash FROM documents WHERE substr(doc_id, 1, ?) = ? "
+                      "AND substr(doc_id, ?) GLOB '[0-9]*' AND substr(doc_id, ?) NOT GLOB '*[^0-9]*'",
+                      (len(doc_id) + 1, doc_id + "-", len(doc_id) + 2, len(doc_id) + 2))
+    return {d: (path or "", content_hash) for d, path, content_hash in rows}
+
+
 def chunk_ids_of(db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[int]:
     return [r[0] for r in _in_batches(db, "SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})",
                                       doc_ids)]

@@ -8,12 +8,18 @@ needs only sentence spans and entities.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from spacy.language import Language
 
 _BLOCK = re.compile(r"[^\n]+")
+# spaCy refuses texts over `nlp.max_length` (1,000,000 characters, error E088) and its
+# memory grows with the text, so a long line goes through in pieces of about this size,
+# cut after a sentence's end where there is one: no limit short of the file-size limit.
+PIECE_CHARS = 10_000
+_CUT = re.compile(r"[.!?]\s+|\s+")
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,22 @@ def pipeline() -> Language:
     return nlp
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    """Lines of text: a sentence never spans a line break in news copy."""
-    return [(m.start(), m.group()) for m in _BLOCK.finditer(text) if m.group().strip()]
+def _pieces(start: int, line: str, size: int) -> Iterator[tuple[int, str]]:
+    """`line` (which starts at `start`) in pieces of at most `size` characters, each cut
+    after the last sentence end in it, else the last space, else at `size`."""
+    while len(line) > size:
+        cuts = list(_CUT.finditer(line, size // 2, size))
+        sentence_ends = [m.end() for m in cuts if line[m.start()] in ".!?"]
+        cut = (sentence_ends or [m.end() for m in cuts] or [size])[-1]
+        yield start, line[:cut]
+        start, line = start + cut, line[cut:]
+    yield start, line
+
+
+def _blocks(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """Lines of text (a sentence never spans a line break in news copy), long ones in pieces."""
+    return [piece for m in _BLOCK.finditer(text) if m.group().strip()
+            for piece in _pieces(m.start(), m.group(), size) if piece[1].strip()]
 
 
 def analyse(texts: list[str], batch_size: int = 256) -> list[tuple[list[Sentence], list[Entity]]]:

@@ -19,6 +19,7 @@ See `index.segments` for why writes never rewrite what the index already holds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -31,15 +32,22 @@ from pathlib import Path
 import numpy as np
 
 from index import database
-from index.articles import Article, Skipped, read_paths
+from index.articles import Article, Skipped, read_paths, reason_of
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
 from index.embedder import Embedder, configured_model, load_embedder
+from index.ids import Renamed, assign
 from index.lexical import LexicalIndex, terms
 from index.lock import WriteLock
+from index.names import shown
 from index.nlp import Entity, Sentence, analyse
 from index.segments import Segment, merge_count, number_of, one_search_thread, write_atomically
 
 SCHEMA_VERSION = 2
+# Files a write could not read are remembered (in the `meta` table, for `status` in any
+# process) until a later write reads them, up to this many.
+REMEMBERED_SKIPS = 200
+# Ids listed by name in a human summary; --json lists them all.
+NAMED_IDS = 10
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 Progress = Callable[[int, int], None]
 
@@ -76,13 +84,24 @@ def open_default(path: str | Path | None = None,
         log(f"index {index.path} is new; adding the articles in {SEEDS_DIR}")
     report = index.add([SEEDS_DIR])
     if log:
-        log(report.summary())
+        log(report.headline())
     return index
+
+
+def _named(ids: Sequence[str]) -> str:
+    more = f" and {len(ids) - NAMED_IDS} more" if len(ids) > NAMED_IDS else ""
+    return ", ".join(f"`{shown(d)}`" for d in ids[:NAMED_IDS]) + more
 
 
 @dataclass(frozen=True)
 class Report:
-    """What a write did, as the CLI's summary line and its --json object."""
+    """What a write did, article by article: the CLI's summary and its --json object.
+
+    Every id is named: added (new ids, including those kept apart), updated (the same
+    file re-read with new text, or replaced when asked), unchanged, removed; `renamed`
+    says which articles were kept apart under a numbered id and why; `skipped` which
+    files or records were not indexed and why.
+    """
 
     added: int = 0
     updated: int = 0
@@ -92,20 +111,41 @@ class Report:
     skipped: tuple[Skipped, ...] = ()
     seconds: float = 0.0
     added_ids: tuple[str, ...] = field(default=(), repr=False)
+    updated_ids: tuple[str, ...] = field(default=(), repr=False)
+    unchanged_ids: tuple[str, ...] = field(default=(), repr=False)
+    removed_ids: tuple[str, ...] = field(default=(), repr=False)
+    renamed: tuple[Renamed, ...] = ()
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["skipped"] = [s.to_dict() for s in self.skipped]
+        data["renamed"] = [r.to_dict() for r in self.renamed]
         data["seconds"] = round(self.seconds, 3)
         return data
 
-    def summary(self) -> str:
-        """One line per skipped file, then the one-line summary: the summary is always last,
-        where a person (or `tail -1`) looks for it."""
-        line = (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+    @property
+    def done_nothing(self) -> bool:
+        """Files were asked for and not one of them could be read or indexed."""
+        return bool(self.skipped) and not (self.added or self.updated or self.unchanged
+                                           or self.removed)
+
+    def headline(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
                 f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s")
-        return "".join(f"  skipped {s.path}: {s.reason}\n" for s in self.skipped) + line
+
+    def details(self) -> list[str]:
+        """A line per kind of id touched, per article kept apart, per file skipped."""
+        lines = [f"  {verb}: {_named(ids)}" for verb, ids in (
+            ("added", self.added_ids), ("updated", self.updated_ids),
+            ("removed", self.removed_ids)) if ids]
+        lines += [f"  kept apart: {r.line()}" for r in self.renamed]
+        return lines + [f"  skipped {s.line()}" for s in self.skipped]
+
+    def summary(self) -> str:
+        """The details, then the one-line summary: the summary is always last, where a
+        person (or `tail -1`) looks for it."""
+        return "\n".join([*self.details(), self.headline()])
 
 
 @dataclass(frozen=True)
@@ -120,15 +160,21 @@ class Status:
     segments: int
     size_bytes: int
     last_build: str
+    skipped: tuple[Skipped, ...] = ()  # files the writes could not read, still unread
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["skipped"] = [s.to_dict() for s in self.skipped]
+        return data
 
     def summary(self) -> str:
-        return (f"{self.path}: {self.documents} documents, {self.chunks} chunks, "
-                f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, generation "
-                f"{self.generation} ({self.segments} segments), "
-                f"last build {self.last_build or 'never'}")
+        """A line per file not indexed and why, then the one-line status."""
+        skipped = f", {len(self.skipped)} files skipped" if self.skipped else ""
+        return "\n".join([*(f"  skipped {s.line()}" for s in self.skipped),
+                          f"{shown(self.path)}: {self.documents} documents, {self.chunks} chunks, "
+                          f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, generation "
+                          f"{self.generation} ({self.segments} segments), "
+                          f"last build {self.last_build or 'never'}{skipped}"])
 
 
 @dataclass(frozen=True)
@@ -278,10 +324,11 @@ class Index:
             generation = int(database.get_meta(self._db, "generation", "0"))
             segments = len(_segment_list(self._db))
             last = database.get_meta(self._db, "last_build")
+            skipped = _remembered_skips(self._db)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return Status(str(self.path), docs, n_chunks, self.embedder_name,
                       int(self.manifest["dimension"]), self.manifest["tokenizer"],
-                      generation, segments, size, last)
+                      generation, segments, size, last, tuple(skipped))
 
     def _load_generation(self, number: int) -> _Generation:
         """Only segments new to this reader are read from disk, and held ones are masked
@@ -307,29 +354,32 @@ class Index:
     # Writing ---------------------------------------------------------------
 
     def build(self, paths: Iterable[str | Path], prune: bool = False,
-              progress: Progress | None = None, root: str | Path | None = None) -> Report:
+              progress: Progress | None = None, root: str | Path | None = None,
+              replace: bool = False) -> Report:
         """Index every article under the paths; unchanged articles are not embedded again.
 
         With prune, articles no longer found under the paths are removed. Files named
         directly get ids relative to `root` when given (a watched folder), else their name.
+        An id that belongs to another article is never taken over unless `replace`: the
+        newcomer is kept apart as `id-2` (see `index.ids`). A file that cannot be read,
+        parsed or split is skipped with its reason; the others go in.
         """
         started = time.perf_counter()
         articles, skipped = read_paths(paths, Path(root) if root else None)
         with WriteLock(self.path, self.write_wait):
-            gone = []
-            if prune:
-                seen = {a.doc_id for a in articles}
-                gone = [d for d in database.hashes(self._db) if d not in seen]
-            return self._write(articles, gone, skipped, progress, started)
+            return self._write(articles, [], skipped, progress, started, replace=replace,
+                               prune=prune, remember=True)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None) -> Report:
-        return self.build(paths, prune=False, progress=progress, root=root)
+            root: str | Path | None = None, replace: bool = False) -> Report:
+        return self.build(paths, prune=False, progress=progress, root=root, replace=replace)
 
-    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> Report:
-        """Index articles made in code rather than read from files."""
+    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
+                     replace: bool = False) -> Report:
+        """Index articles made in code rather than read from files (same id rule as `add`)."""
         with WriteLock(self.path, self.write_wait):
-            return self._write(list(articles), [], [], progress, time.perf_counter())
+            return self._write(list(articles), [], [], progress, time.perf_counter(),
+                               replace=replace)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         started = time.perf_counter()
@@ -348,14 +398,25 @@ class Index:
             return self._write([], [], [], None, started, compact=True)
 
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
-               progress: Progress | None, started: float, compact: bool = False) -> Report:
+               progress: Progress | None, started: float, compact: bool = False,
+               replace: bool = False, prune: bool = False, remember: bool = False) -> Report:
         # A connection of its own, so readers of this object keep answering meanwhile.
         db = database.connect(self.path / "index.sqlite")
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                report = self._write_in_transaction(db, articles, removals, skipped, progress,
-                                                    started, compact)
+                # Ids are settled inside the transaction: no other writer can take one meanwhile.
+                named = assign(articles, lambda ids: database.sources(db, ids),
+                               lambda doc_id: database.numbered_sources(db, doc_id), replace)
+                if prune:
+                    seen = {a.doc_id for a in named.articles}
+                    removals = [d for d in database.hashes(db) if d not in seen]
+                report = self._write_in_transaction(
+                    db, list(named.articles), removals, [*skipped, *named.skipped], progress,
+                    started, compact)
+                report = dataclasses.replace(report, renamed=named.renamed)
+                if remember:
+                    _remember_skips(db, articles, report.skipped)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -369,19 +430,23 @@ class Index:
                               compact) -> Report:
         known = database.hashes(db, [a.doc_id for a in articles])
         fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
-        unchanged = len(articles) - len(fresh)
-        replaced = [a.doc_id for a in fresh if a.doc_id in known]
+        unchanged = tuple(a.doc_id for a in articles if known.get(a.doc_id) == a.content_hash)
         listed = _segment_list(db)
         worth_compacting = compact and (len(listed) > 1 or (listed and len(database.dead_chunks(db))))
         if not fresh and not removals and not worth_compacting:
-            return Report(unchanged=unchanged, skipped=tuple(skipped),
-                          seconds=time.perf_counter() - started)
+            return Report(unchanged=len(unchanged), skipped=tuple(skipped),
+                          seconds=time.perf_counter() - started, unchanged_ids=unchanged)
         number = int(database.get_meta(db, "generation", "0"))
-        database.bury(db, database.chunk_ids_of(db, replaced + removals))
-        database.delete_documents(db, replaced + removals)
         next_id = int(database.get_meta(db, "next_chunk_id", "1"))
         # A write that only removes needs no model: `remove` stays instant, not seconds.
-        embedded = _embed_articles(self.embedder, fresh, next_id, progress) if fresh else []
+        # Every article is split and embedded before anything is deleted: one that fails
+        # is skipped, and the version the index holds of it stays.
+        embedded, failed = _embed_articles(self.embedder, fresh, next_id, progress) if fresh \
+            else ([], [])
+        skipped = [*skipped, *failed]
+        replaced = [row[0].doc_id for row in embedded if row[0].doc_id in known]
+        database.bury(db, database.chunk_ids_of(db, replaced + removals))
+        database.delete_documents(db, replaced + removals)
         now = time.time()
         ids, vectors, spans = [], [], []
         for article, chunks, sentences, sentence_vectors, entities, chunk_vectors in embedded:
@@ -417,11 +482,13 @@ class Index:
                           segments=json.dumps(listed),
                           previous_segments=database.get_meta(db, "segments", "[]"),
                           last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
-        gone = set(removals)
-        return Report(added=len(fresh) - len(replaced), updated=len(replaced), removed=len(gone),
-                      unchanged=unchanged, chunks_embedded=len(ids), skipped=tuple(skipped),
+        gone = tuple(dict.fromkeys(removals))
+        written = [row[0].doc_id for row in embedded]
+        return Report(added=len(written) - len(replaced), updated=len(replaced), removed=len(gone),
+                      unchanged=len(unchanged), chunks_embedded=len(ids), skipped=tuple(skipped),
                       seconds=time.perf_counter() - started,
-                      added_ids=tuple(a.doc_id for a in fresh))
+                      added_ids=tuple(d for d in written if d not in known),
+                      updated_ids=tuple(replaced), unchanged_ids=unchanged, removed_ids=gone)
 
     def _drop_old_files(self, db) -> None:
         """Keep the segments of this generation and of the one before it: a reader may be
@@ -440,47 +507,122 @@ def _segment_list(db) -> list[tuple[int, int]]:
     return [tuple(pair) for pair in json.loads(database.get_meta(db, "segments", "[]"))]
 
 
+def _each(items: Sequence, work: Callable[[Sequence], list]) -> list:
+    """`work(items)` as one batch; if that raises, `work([item])` for each item, so that a
+    failure costs only the item that caused it: per item, its result or its exception."""
+    try:
+        return work(items)
+    except Exception as error:  # sorted out item by item below
+        if len(items) == 1:
+            return [error]
+    results = []
+    for item in items:
+        try:
+            results.append(work([item])[0])
+        except Exception as error:  # this item's reason to be skipped
+            results.append(error)
+    return results
+
+
+def _failure(article: Article, stage: str, error: BaseException) -> Skipped:
+    return Skipped(article.path or article.doc_id,
+                   f"`{article.doc_id}` could not be {stage}: {reason_of(error)}")
+
+
 def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: int,
-                    progress: Progress | None, batch: int = 64) -> Iterator[tuple]:
-    """Per article: (article, chunks with ids, sentences, their vectors, entities, chunk vectors).
+                    progress: Progress | None, batch: int = 64
+                    ) -> tuple[list[tuple], list[Skipped]]:
+    """Per article: (article, chunks with ids, sentences, their vectors, entities, chunk
+    vectors); and the articles that failed, each with its reason.
 
     Progress is reported in articles. Articles go through spaCy and the embedder in
-    groups, so short ones share batches.
+    groups, so short ones share batches; a group that fails is retried one article at a
+    time, so one article that breaks spaCy or the embedder is skipped alone. Chunk ids
+    are given only to articles that made it, so they stay consecutive.
     """
+    done: list[tuple] = []
+    failed: list[Skipped] = []
     if progress:
         progress(0, len(articles))
     for first in range(0, len(articles), batch):
         group = articles[first:first + batch]
         prepared = []
-        for article, (sentences, entities) in zip(group, analyse([a.text for a in group]),
-                                                  strict=True):
-            chunks = chunk_article(article.doc_id, article.text, sentences, fits=embedder.fits)
+        for article, result in zip(group, _each([a.text for a in group], analyse), strict=True):
+            try:
+                if isinstance(result, Exception):
+                    raise result
+                sentences, entities = result
+                chunks = chunk_article(article.doc_id, article.text, sentences, fits=embedder.fits)
+                prepared.append((article, chunks, sentences, entities,
+                                 _home_chunks(sentences, chunks)))
+            except Exception as error:  # skipped with its reason
+                failed.append(_failure(article, "split into sentences and chunks", error))
+        encoded = _each(prepared, lambda items: _encode(embedder, items))
+        for (article, chunks, sentences, entities, _), result in zip(prepared, encoded, strict=True):
+            if isinstance(result, Exception):
+                failed.append(_failure(article, "embedded", result))
+                continue
+            chunk_vectors, sentence_vectors = result
             chunks = [Chunk(c.doc_id, c.ordinal, c.start, c.end, c.n_tokens, next_id + i)
                       for i, c in enumerate(chunks)]
             next_id += len(chunks)
-            prepared.append((article, chunks, sentences, entities, _home_chunks(sentences, chunks)))
-        texts, spans = [], []
-        for article, chunks, sentences, _, homes in prepared:
-            per_chunk: list[list[tuple[int, int]]] = [[] for _ in chunks]
-            for s, home in zip(sentences, homes, strict=True):
-                c = chunks[home]
-                per_chunk[home].append((max(s.start, c.start) - c.start, min(s.end, c.end) - c.start))
-            texts += [article.text[c.start:c.end] for c in chunks]
-            spans += per_chunk
-        chunk_vectors, parts = embedder.encode_with_spans(texts, spans) if texts else (None, [])
-        row = 0
-        for article, chunks, sentences, entities, homes in prepared:
-            mine = parts[row:row + len(chunks)]
-            used = [0] * len(chunks)
-            sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
-            for i, home in enumerate(homes):
-                sentence_vectors[i] = mine[home][used[home]]
-                used[home] += 1
-            yield (article, chunks, sentences, sentence_vectors, entities,
-                   chunk_vectors[row:row + len(chunks)])
-            row += len(chunks)
+            done.append((article, chunks, sentences, sentence_vectors, entities, chunk_vectors))
         if progress:
             progress(first + len(group), len(articles))
+    return done, failed
+
+
+def _encode(embedder: Embedder, prepared: Sequence[tuple]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(chunk vectors, sentence vectors) per prepared article, from one embedder call:
+    each sentence is pooled inside the chunk that holds most of it."""
+    texts, spans = [], []
+    for article, chunks, sentences, _, homes in prepared:
+        per_chunk: list[list[tuple[int, int]]] = [[] for _ in chunks]
+        for s, home in zip(sentences, homes, strict=True):
+            c = chunks[home]
+            per_chunk[home].append((max(s.start, c.start) - c.start, min(s.end, c.end) - c.start))
+        texts += [article.text[c.start:c.end] for c in chunks]
+        spans += per_chunk
+    if texts:
+        chunk_vectors, parts = embedder.encode_with_spans(texts, spans)
+    else:
+        chunk_vectors, parts = np.zeros((0, embedder.dimension), dtype=np.float32), []
+    results, row = [], 0
+    for _, chunks, sentences, _, homes in prepared:
+        mine = parts[row:row + len(chunks)]
+        used = [0] * len(chunks)
+        sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+        for i, home in enumerate(homes):
+            sentence_vectors[i] = mine[home][used[home]]
+            used[home] += 1
+        results.append((chunk_vectors[row:row + len(chunks)], sentence_vectors))
+        row += len(chunks)
+    return results
+
+
+def _split_record(where: str) -> tuple[str, str]:
+    """(absolute file, record suffix) of a skipped entry: `a.jsonl:3` is record 3 of `a.jsonl`."""
+    head, colon, tail = where.rpartition(":")
+    if colon and tail.isdigit() and not os.path.lexists(where):
+        return os.path.abspath(head), colon + tail
+    return os.path.abspath(where), ""
+
+
+def _remember_skips(db, articles: Sequence[Article], skipped: Sequence[Skipped]) -> None:
+    """Keep the files this write could not read, for `status` in any process; forget the
+    ones it read this time (a file fixed and added again is no longer listed)."""
+    read = {a.path for a in articles}
+    fresh = {"".join(_split_record(s.path)): s.reason for s in skipped}
+    kept = [(p, r) for p, r in json.loads(database.get_meta(db, "skipped_files", "[]"))
+            if p not in fresh and _split_record(p)[0] not in read]
+    database.set_meta(db, skipped_files=json.dumps([*kept, *fresh.items()][-REMEMBERED_SKIPS:]))
+
+
+def _remembered_skips(db) -> list[Skipped]:
+    """Files that were skipped and are still there unread (a file since deleted drops out)."""
+    return [Skipped(path, reason)
+            for path, reason in json.loads(database.get_meta(db, "skipped_files", "[]"))
+            if os.path.lexists(_split_record(path)[0])]
 
 
 def _home_chunks(sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> list[int]:

@@ -1,11 +1,16 @@
 """Keep an index in step with a folder: files dropped in are searchable within seconds.
 
 Events are collected for a short quiet period and applied as one write, so a
-copy of a hundred files makes one new generation, not a hundred.
+copy of a hundred files makes one new generation, not a hundred. Nothing stops
+the watching thread: a file that cannot be read is skipped by the index (and
+listed by `status`), and anything else that goes wrong with one batch is
+reported through `on_error` and logged; the next files are indexed as usual.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,9 +19,12 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from index.articles import SUPPORTED_SUFFIXES, doc_id_for
+from index.articles import SUPPORTED_SUFFIXES, reason_of
 from index.lock import IndexLocked
+from index.names import shown
 from index.store import Index, Report
+
+log = logging.getLogger(__name__)
 
 
 class _Collector(FileSystemEventHandler):
@@ -74,11 +82,13 @@ class Watcher:
     """Watches `folder` in a background thread; `stop()` ends it. Ids are relative to `folder`."""
 
     def __init__(self, index: Index, folder: str | Path, quiet: float = 0.5,
-                 on_report: Callable[[Report], None] | None = None) -> None:
+                 on_report: Callable[[Report], None] | None = None,
+                 on_error: Callable[[str], None] | None = None) -> None:
         self.index = index
         self.folder = Path(folder)
         self.quiet = quiet
         self.on_report = on_report
+        self.on_error = on_error
         self._collector = _Collector()
         self._observer = Observer()
         self._observer.schedule(self._collector, str(self.folder), recursive=True)
@@ -107,15 +117,27 @@ class Watcher:
                     # Another writer (a build from the command line) has the index: try again
                     # when it is done, rather than let this thread die and stop watching.
                     self._collector.put_back(changed, deleted)
+                except Exception as error:  # the thread must outlive any one batch
+                    self._failed(changed | deleted, error)
+
+    def _failed(self, files: set[Path], error: BaseException) -> None:
+        names = ", ".join(shown(f.name) for f in sorted(files)[:5])
+        more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+        message = (f"could not index {names}{more}: {reason_of(error)}; still watching "
+                   f"{shown(self.folder)}, they are tried again when they change")
+        log.warning(message)
+        if self.on_error:
+            self.on_error(message)
 
     def apply(self, changed: set[Path], deleted: set[Path]) -> None:
         present = sorted(p for p in changed if p.exists())
         reports = []
         if present:
             reports.append(self.index.add(present, root=self.folder))
-        gone = [doc_id_for(p, self.folder) for p in deleted if not p.exists()]
-        known = {row["doc_id"] for row in self.index.documents()}
-        if gone := [d for d in gone if d in known]:
+        # Articles are found by the file they came from: one kept apart under `name-2`,
+        # or the records of a JSONL file, leave with their file and nothing else does.
+        files = {os.path.abspath(p) for p in deleted if not p.exists()}
+        if gone := [row["doc_id"] for row in self.index.documents() if row["path"] in files]:
             reports.append(self.index.remove(gone))
         for report in reports:
             if self.on_report:

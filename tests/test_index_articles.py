@@ -156,14 +156,47 @@ def test_bad_files_are_skipped_with_reasons_and_good_ones_indexed(seeds_copy, tm
         assert hits and index.passages([hits[0][0]])[0].article.doc_id == doc_id
 
 
-def test_duplicate_ids_in_one_batch_keep_the_first(tmp_path):
-    (tmp_path / "story.txt").write_text("The text version of the story.")
-    (tmp_path / "story.md").write_text("The markdown version of the story.")
-    articles, skipped = read_paths([tmp_path])
-    assert [a.text for a in articles] == ["The markdown version of the story."]
-    assert len(skipped) == 1 and "duplicate id 'story'" in skipped[0].reason
-
-
 def test_missing_path_is_skipped(tmp_path):
     articles, skipped = read_paths([tmp_path / "nowhere.txt"])
     assert articles == [] and skipped[0].reason == "no such file or folder"
+
+
+def _awkward_folder(tmp_path, article_text):
+    """A folder with one good article beside every kind of file seen to break a build."""
+    folder = tmp_path / "awkward"
+    folder.mkdir()
+    (folder / "good.txt").write_text(article_text("awkwardgoodmarker"))
+    (folder / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "windows.txt").write_bytes(
+        "date 2025-02-03 ZÜRICH: Windows saves UTF-16 with a byte-order mark.\n"
+        .encode("utf-16"))
+    (folder / "wide.md").write_bytes("UTF-32 text from an old tool, café.\n".encode("utf-32"))
+    (folder / "dir.txt").mkdir()
+    (folder / "dir.txt" / "inner.txt").write_text(article_text("innerdirmarker"))
+    outside = tmp_path / "secret.txt"
+    outside.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (folder / "passwd.txt").symlink_to(outside)
+    return folder
+
+
+def test_awkward_files_are_read_or_skipped_with_a_reason_each(tmp_path, article_text):
+    folder = _awkward_folder(tmp_path, article_text)
+    articles, skipped = read_paths([folder])
+    by_id = {a.doc_id: a for a in articles}
+    assert set(by_id) == {"good", "windows", "wide", "dir.txt/inner"}
+    assert by_id["windows"].text.startswith("date 2025-02-03 ZÜRICH: Windows saves UTF-16")
+    assert by_id["windows"].date == "2025-02-03"
+    assert by_id["wide"].text == "UTF-32 text from an old tool, café.\n"
+    reasons = {s.path: s.reason for s in skipped}
+    assert reasons == {
+        str(folder / "nested.json"): "nested too deeply to read",
+        str(folder / "passwd.txt"): f"link to {tmp_path / 'secret.txt'}, outside {folder}: "
+                                    "not followed",
+    }
+
+
+def test_a_link_to_a_file_inside_the_folder_is_read(tmp_path):
+    (tmp_path / "story.txt").write_text("The story itself.")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "story.txt")
+    articles, skipped = read_paths([tmp_path])
+    assert ({a.doc_id for a in articles}, skipped) == ({"alias", "story"}, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from index import EmbedderMismatch, Index, Skipped
 from index.embedder import DEFAULT_MODEL, load_embedder
+from index.nlp import PIECE_CHARS, _blocks, analyse, pipeline
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -169,3 +171,43 @@ def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(see
     child = spawn_python(code, str(seeds_copy))
     assert child.wait_for("refused", timeout=120) == "refused False"
     assert child.proc.wait(timeout=30) == 0
+
+
+def test_one_bad_file_never_stops_the_rest_of_a_build(seeds_copy, tmp_path, article_text):
+    """A deeply nested JSON file used to abort the whole build with a RecursionError."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "nested.json").write_text('{"text": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    (folder / "fine.txt").write_text(article_text("finebesidenestedmarker"))
+    index = Index.open(seeds_copy)
+    report = index.build([folder])
+    assert (report.added_ids, report.skipped) == (
+        ("fine",), (Skipped(str(folder / "nested.json"), "nested too deeply to read"),))
+    assert index.lexical_search("finebesidenestedmarker", 3)
+    # Remembered for `status`, until the file is fixed and read.
+    assert index.status().skipped == report.skipped
+    (folder / "nested.json").write_text(json.dumps({"text": "Now a plain story."}))
+    assert index.build([folder]).added_ids == ("nested",)
+    assert index.status().skipped == ()
+
+
+def test_a_long_single_line_goes_through_spacy_in_pieces_with_exact_offsets():
+    """A 1.25 MB line used to stop a build: spaCy refuses over 1,000,000 characters (E088).
+    Its pieces must each be accepted, cut after a sentence, and cover the line exactly;
+    and spans found across pieces must point into the text exactly."""
+    sentence = "The council met on Monday in Geneva and Maria Lopez spoke. "
+    text = sentence * (1_250_000 // len(sentence) + 1)
+    assert len(text) > pipeline().max_length and "\n" not in text
+    pieces = _blocks(text)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text[start:start + len(piece)] == piece for start, piece in pieces)
+    assert all(len(piece) <= PIECE_CHARS < pipeline().max_length for _, piece in pieces)
+    assert all(piece.endswith("spoke. ") for _, piece in pieces[:-1])
+
+    part = sentence * (5 * PIECE_CHARS // len(sentence))
+    ((sentences, entities),) = analyse([part])
+    assert len(sentences) == part.count("spoke.")
+    assert all(part[s.start:s.end] == sentence.strip() for s in sentences)
+    people = [e for e in entities if e.label == "PERSON"]
+    assert len(people) > len(sentences) * 0.9
+    assert all(part[e.start:e.end] == "Maria Lopez" for e in people)

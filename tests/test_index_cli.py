@@ -50,7 +50,7 @@ def test_build_json_reaches_a_reader_in_another_process(seeds_copy, tmp_path, ru
     assert len(reader.documents()) == 3
 
     done = run_cli("build", str(folder), "--index", str(seeds_copy), "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # notes.xyz was skipped
     report = _one_json_line(done.stdout)
     assert set(report) >= REPORT_KEYS
     assert (report["added"], report["updated"], report["removed"], report["unchanged"]) == (
@@ -74,7 +74,7 @@ def test_human_build_ends_with_the_summary_line(seeds_copy, tmp_path, run_cli):
     (folder / "empty.txt").write_text("")
     (folder / "notes.xyz").write_text("not an article")
     done = run_cli("build", str(folder), "--index", str(seeds_copy))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # two files skipped
     lines = done.stdout.rstrip("\n").split("\n")
     match = SUMMARY.match(lines[-1])
     assert match, lines
@@ -121,3 +121,38 @@ def test_locked_index_is_an_error_line(seeds_copy, run_cli):
 def test_other_embedder_is_an_error_line(seeds_copy, run_cli):
     done = run_cli("status", "--index", str(seeds_copy), NEWSQA_EMBEDDER="some/other-model")
     _assert_error(done, "some/other-model", DEFAULT_MODEL, str(seeds_copy))
+
+
+def test_bad_files_are_skipped_by_name_and_the_exit_status_says_how_much_went_in(
+        tmp_path, run_cli, article_text):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "windows.txt").write_bytes("A story saved by Notepad as UTF-16.\n".encode("utf-16"))
+    (folder / "fine.txt").write_text(article_text("cliexitmarker", sentences=3))
+    index = str(tmp_path / "index")
+
+    done = run_cli("build", str(folder), "--index", index)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert f"  skipped {folder / 'nested.json'}: nested too deeply to read" in lines
+    assert lines[-1].startswith("2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped")
+
+    # `status` in another process lists the file still unread, and why.
+    done = run_cli("status", "--index", index, "--json")
+    assert json.loads(done.stdout)["skipped"] == [
+        {"path": str(folder / "nested.json"), "reason": "nested too deeply to read"}]
+    done = run_cli("status", "--index", index)
+    assert done.stdout.splitlines()[0] == (
+        f"  skipped {folder / 'nested.json'}: nested too deeply to read")
+    assert done.stdout.splitlines()[-1].endswith(", 1 files skipped")
+
+    done = run_cli("add", str(folder / "nested.json"), str(tmp_path / "typo.txt"),
+                   "--index", index)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"  skipped {tmp_path / 'typo.txt'}: no such file or folder" in done.stdout
+
+    done = run_cli("add", str(folder / "fine.txt"), "--index", index)
+    assert done.returncode == 0, done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -61,3 +62,42 @@ def test_watcher_waits_for_another_writer_instead_of_dying(watched, poll, articl
     poll(lambda: "during" in _ids(index), timeout=20)
     (folder / "after.txt").write_text(article_text("afterlockmarker", sentences=3))
     poll(lambda: "after" in _ids(index), timeout=20)
+
+
+def test_a_file_that_breaks_reading_is_skipped_and_watching_goes_on(tmp_path, poll, article_text,
+                                                                     embedder, run_cli):
+    """A deeply nested JSON file used to kill the watch thread for good (RecursionError)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    index = Index.open(tmp_path / "index")
+    reports, errors = [], []
+    watcher = Watcher(index, folder, quiet=0.3, on_report=reports.append,
+                      on_error=errors.append).start()
+    try:
+        (folder / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+        poll(lambda: any(r.skipped for r in reports), timeout=20)
+        (folder / "later.txt").write_text(article_text("afternestedmarker", sentences=3))
+        poll(lambda: "later" in _ids(index), timeout=20)
+    finally:
+        watcher.stop()
+    assert errors == []
+    skipped = [s for r in reports for s in r.skipped]
+    assert [(s.path, s.reason) for s in skipped] == [
+        (str(folder / "nested.json"), "nested too deeply to read")]
+    status = json.loads(run_cli("status", "--json", "--index", str(index.path)).stdout)
+    assert status["skipped"] == [{"path": str(folder / "nested.json"),
+                                  "reason": "nested too deeply to read"}]
+
+
+def test_a_deleted_file_takes_its_own_article_not_one_that_shares_its_name(
+        watched, poll, article_text, tmp_path):
+    folder, index, _ = watched
+    elsewhere = tmp_path / "elsewhere" / "story.txt"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(article_text("elsewheremarker", sentences=3))
+    index.add([elsewhere])
+    (folder / "story.txt").write_text(article_text("inboxstorymarker", sentences=3))
+    poll(lambda: "story-2" in _ids(index), timeout=20)
+    (folder / "story.txt").unlink()
+    poll(lambda: "story-2" not in _ids(index), timeout=20)
+    assert _ids(index) == {"story"} and "elsewheremarker" in index.article("story").text

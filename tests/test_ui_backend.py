@@ -59,14 +59,14 @@ def test_an_index_whose_articles_were_all_removed_is_not_refilled(backend):
 def test_upload_is_indexed_under_its_safe_name_and_answers_questions(backend, tmp_path):
     story = _file(tmp_path / "in", "upload-123.txt", MAYOR)
     report = backend.add_uploads([(story, "../../Bramblewick news.txt"), (story, "notes.pdf")])
-    assert (report.added, report.added_ids) == (1, ("Bramblewick_news",))
+    assert (report.added, report.added_ids) == (1, ("Bramblewick news",))
     assert [(s.path, s.reason.split(";")[0]) for s in report.skipped] == [
         ("notes.pdf", "unsupported file type .pdf")]
-    assert "Bramblewick_news" in {row["doc_id"] for row in backend.documents()}
+    assert "Bramblewick news" in {row["doc_id"] for row in backend.documents()}
     answer = backend.ask("Who is the mayor of Bramblewick?")
     assert answer.answers[0].text == "Orla Fenwhistle"
-    assert answer.answers[0].citations[0].doc_id == "Bramblewick_news"
-    removed = backend.remove(["Bramblewick_news"])
+    assert answer.answers[0].citations[0].doc_id == "Bramblewick news"
+    removed = backend.remove(["Bramblewick news"])
     assert removed.removed == 1 and backend.status().documents == 3
 
 
@@ -102,3 +102,32 @@ def test_a_watched_folder_is_indexed_without_restart(backend, tmp_path, poll):
     _file(folder, "mayor.txt", MAYOR)
     poll(lambda: "mayor" in {row["doc_id"] for row in backend.documents()}, timeout=120)
     assert backend.ask("Who is the mayor of Bramblewick?").answers[0].text == "Orla Fenwhistle"
+
+
+def test_uploads_never_replace_another_article_unless_asked(backend, tmp_path):
+    """`日本.txt` then `中国.txt` were both `upload`, and a second `article.txt` from another
+    folder replaced the first: each upload silently replaced an article."""
+    japan = _file(tmp_path / "a", "日本.txt", "Tokyo hosted the regional summit on Monday.\n")
+    china = _file(tmp_path / "b", "中国.txt", "Beijing announced new rail links on Tuesday.\n")
+    assert backend.add_uploads([(japan, "日本.txt")]).added_ids == ("日本",)
+    assert backend.add_uploads([(china, "中国.txt")]).added_ids == ("中国",)
+
+    first = _file(tmp_path / "a", "article.txt", MAYOR)
+    second = _file(tmp_path / "b", "article.txt", "Harbour ferries stopped for a storm.\n")
+    assert backend.add_uploads([(first, "article.txt")]).added_ids == ("article",)
+    report = backend.add_uploads([(second, "article.txt")])
+    assert (report.added_ids, report.updated) == (("article-2",), 0)
+    (kept,) = report.renamed
+    assert (kept.wanted, kept.doc_id, kept.reason) == (
+        "article", "article-2", "name taken by another article")
+    assert backend.article("article").text == MAYOR
+    assert backend.article("article-2").text.startswith("Harbour ferries")
+    assert backend.add_uploads([(first, "article.txt")]).unchanged_ids == ("article",)
+
+    replaced = backend.add_uploads([(second, "article.txt")], replace=True)
+    assert (replaced.updated_ids, replaced.renamed) == (("article",), ())
+    assert backend.article("article").text.startswith("Harbour ferries")
+    ids = {row["doc_id"] for row in backend.documents()}
+    assert {"日本", "中国", "article", "article-2"} <= ids
+    both = backend.add_uploads([(japan, "same.txt"), (china, "same.txt")])
+    assert both.added_ids == ("same", "same-2")

@@ -117,10 +117,13 @@ def test_examples_are_never_empty():
 @pytest.mark.parametrize(("given", "expected"), [
     ("../../etc/passwd.txt", "passwd.txt"),
     ("..\\..\\boot.ini.TXT", "boot.ini.txt"),
-    ("my story (final).md", "my_story_final.md"),
+    ("my story (final).md", "my story (final).md"),
     (".hidden.json", "hidden.json"),
-    ("/", "upload"),
-    ("x" * 300 + ".txt", "x" * 96 + ".txt"),
+    ("/", "article"),
+    ("日本.txt", "日本.txt"),
+    ("new\nline\x1b.TXT", "new_line.txt"),
+    ("x" * 300 + ".txt", "x" * 196 + ".txt"),
+    ("日" * 300 + ".txt", "日" * 65 + ".txt"),
 ])
 def test_upload_names_are_reduced_to_a_safe_basename(given, expected):
     assert safe_name(given) == expected
@@ -137,8 +140,9 @@ def test_staging_skips_unknown_types_and_big_files_and_keeps_same_names_apart(tm
     out.mkdir()
     staged, skipped = stage([(story, "../story.txt"), (story, "story.txt"), (big, "big.txt"),
                              (pdf, "c.pdf")], out, max_bytes=1024)
-    assert [p.name for p in staged] == ["story.txt", "story-2.txt"]
-    assert all(p.parent == out for p in staged)
+    # Same names never overwrite each other on disk; the index decides their ids.
+    assert [p.name for p in staged] == ["story.txt", "story.txt"]
+    assert len({p.parent for p in staged}) == 2 and all(p.parent.parent == out for p in staged)
     assert {s.path: s.reason.split(":")[0] for s in skipped} == {
         "big.txt": "too large", "c.pdf": "unsupported file type .pdf; use .txt, .md, .json, "
                                          ".jsonl, .html, .htm"}

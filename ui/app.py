@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
-from index import Report
+from index import Report, shown
 from qa import Answer
 from qa.result import AnswerDict
 from ui import render
@@ -116,9 +116,15 @@ def theme() -> gr.themes.Base:
 
 
 def _status_html(backend: Backend) -> str:
+    """Counts, and the files the index could not read (from any writer: a build on the
+    command line, the folder watcher), each with its reason."""
     status = backend.status()
+    skipped = "".join(f"<li><code>{html.escape(shown(s.path))}</code>: {html.escape(s.reason)}</li>"
+                      for s in status.skipped)
+    skipped_html = (f"<details><summary>{len(status.skipped)} files skipped</summary>"
+                    f"<ul>{skipped}</ul></details>") if skipped else ""
     return (f'<div class="nqa-meta">{status.documents} articles, {status.chunks} passages '
-            f"indexed in {html.escape(status.path)}</div>")
+            f"indexed in {html.escape(status.path)}{skipped_html}</div>")
 
 
 def _message(role: str, content: str) -> dict:
@@ -198,12 +204,10 @@ def _table(backend: Backend) -> list[list[Any]]:
 
 
 def report_html(report: Report) -> str:
-    """The write's summary line and each skipped file's reason, escaped."""
-    skipped = "".join(f"<li><code>{html.escape(s.path)}</code>: {html.escape(s.reason)}</li>"
-                      for s in report.skipped)
-    skipped_html = f"<div>Skipped:</div><ul>{skipped}</ul>" if skipped else ""
-    first_line = report.summary().split("\n", 1)[0]
-    return f'<div class="nqa-report"><strong>{html.escape(first_line)}</strong>{skipped_html}</div>'
+    """The write's summary line, then every id it touched, kept apart or skipped, escaped."""
+    details = "".join(f"<li>{html.escape(line.strip())}</li>" for line in report.details())
+    return (f'<div class="nqa-report"><strong>{html.escape(report.headline())}</strong>'
+            f"{f'<ul>{details}</ul>' if details else ''}</div>")
 
 
 def _chosen(backend: Backend, doc_id: str | None, ids: list[str] | None = None) -> tuple:
@@ -246,8 +250,10 @@ def discard_uploads(files: list[str]) -> None:
                     path.parent.rmdir()
 
 
-def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> tuple:
-    """Index the uploaded files with a progress bar; (report, table, choice, status, examples)."""
+def upload(backend: Backend, files: list[str] | None, progress: gr.Progress,
+           replace: bool = False) -> tuple:
+    """Index the uploaded files with a progress bar; the report, then the Articles view.
+    A name taken by another article is kept apart as `name-2` unless `replace`."""
     if not files:
         return (render.placeholder_html("Choose one or more files first."),
                 *_articles_view(backend))
@@ -258,7 +264,7 @@ def upload(backend: Backend, files: list[str] | None, progress: gr.Progress) -> 
         progress((done, total), desc="Embedding articles", unit="articles")
 
     try:
-        report = backend.add_uploads(pairs, progress=tick)
+        report = backend.add_uploads(pairs, progress=tick, replace=replace)
     finally:
         discard_uploads(files)
     chosen = report.added_ids[0] if report.added_ids else None
@@ -375,6 +381,10 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
                                       f"up to {limit} MB each; they are indexed at once",
                                 file_count="multiple", file_types=UPLOAD_TYPES,
                                 elem_id="nqa-files")
+                replace = gr.Checkbox(label="Replace articles with the same name", value=False,
+                                      elem_id="nqa-replace",
+                                      info="Off: a file whose name is taken by another article "
+                                           "is added beside it as NAME-2")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
             if writable:
@@ -403,11 +413,12 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     if not writable:
         return {"view": view, "shown": shown}
 
-    def add(chosen: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
-        return (*upload(backend, chosen, progress), None)
+    def add(chosen: list[str] | None, replacing: bool,
+            progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        return (*upload(backend, chosen, progress, replace=replacing), None)
 
     # Indexing starts when the upload has finished, so it never sees a half-sent file.
-    files.upload(add, files, [report, *view, files], concurrency_id="index-write",
+    files.upload(add, [files, replace], [report, *view, files], concurrency_id="index-write",
                  api_visibility="private")
 
     # Remove asks first, naming the article shown; a new choice withdraws the question.

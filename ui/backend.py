@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from index import Article, Index, Report, Skipped, Status, open_default
+from index import Article, Index, Report, Skipped, Status, open_default, read_paths
 from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
@@ -87,9 +87,9 @@ class Backend:
                            f"--read-only): it answers questions but adds and removes nothing")
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None) -> Report:
+            root: str | Path | None = None, replace: bool = False) -> Report:
         self._writable()
-        return self.index.add(paths, progress=progress, root=root)
+        return self.index.add(paths, progress=progress, root=root, replace=replace)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         self._writable()
@@ -97,19 +97,26 @@ class Backend:
 
     def add_uploads(self, files: Iterable[tuple[str | Path, str]],
                     progress: Progress | None = None,
-                    max_bytes: int = MAX_UPLOAD_BYTES) -> Report:
+                    max_bytes: int = MAX_UPLOAD_BYTES, replace: bool = False) -> Report:
         """Index uploaded files: (path on disk, name given) pairs, copied under safe names.
 
         The copies live in a temporary folder only while they are indexed: the index keeps
-        the text, and the file names become the document ids.
+        the text, and the file names become the document ids. An upload whose name belongs
+        to another article is kept apart as `name-2` unless `replace` (the page's "Replace
+        articles with the same name" box): nobody replaces an article by accident.
         """
         self._writable()
         with tempfile.TemporaryDirectory(prefix="newsqa-upload-") as folder:
             staged, skipped = stage(files, Path(folder), max_bytes)
-            report = self.add(staged, progress=progress) if staged else Report()
-        every = [*skipped, *report.skipped]
-        named = tuple(Skipped(Path(s.path).name, s.reason) for s in every)
-        return dataclasses.replace(report, skipped=named)
+            articles, unread = read_paths(staged)
+        # An upload has no file to read again: with no path, no later upload can pass for
+        # an edit of it, so one with its name and other text is kept apart, not swapped in.
+        articles = [dataclasses.replace(a, path="") for a in articles]
+        report = self.index.add_articles(articles, progress, replace) if articles else Report()
+        # The temporary copies' paths mean nothing to the person: name the files instead.
+        every = [*skipped, *unread, *report.skipped]
+        return dataclasses.replace(report, skipped=tuple(Skipped(Path(s.path).name, s.reason)
+                                                         for s in every))
 
     # Watching --------------------------------------------------------------
 

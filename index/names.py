@@ -1,0 +1,60 @@
+"""Article ids made from names, and names made safe to print.
+
+One rule for every id, whether it comes from a file in a folder, a file named
+on the command line, a page upload or a record's own `id` field: the name is
+kept as written (NFC), letters of every script included, so `日本.txt` and
+`中国.txt` stay two articles. Only what could break a message or be read as
+another path is replaced: control and format characters (a newline, an escape
+sequence, a right-to-left override) and backslashes become `_`, and `/`
+separates folders only, never starts or ends an id.
+
+File names are chosen by whoever made the files; `shown` escapes what a
+terminal or a log would otherwise act on, for every message that names a file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+FALLBACK_ID = "article"
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def _unsafe(char: str) -> bool:
+    return char == "\\" or unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def clean_part(name: str) -> str:
+    """One path component or record id, safe to show and to store; may be empty."""
+    text = unicodedata.normalize("NFC", name)
+    text = re.sub(r"_+", "_", "".join("_" if _unsafe(c) else c for c in text))
+    # No leading dot: `..` is never a step up, and no id is a hidden file's name.
+    return " ".join(text.split()).lstrip(".").strip("_ ")
+
+
+def clean_id(name: str) -> str:
+    """An id from any name: each `/`-separated part cleaned, empty parts dropped."""
+    parts = [part for part in (clean_part(p) for p in name.split("/")) if part]
+    return "/".join(parts) or FALLBACK_ID
+
+
+def doc_id_for(path: Path, root: Path | None) -> str:
+    """The path relative to the folder it was found in (else its name), without extension."""
+    relative = path.relative_to(root) if root else Path(path.name)
+    return clean_id(relative.with_suffix("").as_posix())
+
+
+def numbered(doc_id: str, n: int) -> str:
+    """The id an article is kept apart under when `doc_id` belongs to another: `id-2`, ..."""
+    return f"{doc_id}-{n}"
+
+
+def shown(name: object) -> str:
+    """`name` with control characters escaped (`\\n`, `\\x1b`, `\\u202e`), for messages."""
+    text = str(name)
+    if not any(_unsafe(c) and c != "\\" for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if _unsafe(c) and c != "\\" else c
+                   for c in text)
