@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -36,15 +37,42 @@ CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
 
 _DOC_COLUMNS = "doc_id, text, title, date, url, source, path"
+TABLES = ("meta", "documents", "chunks", "sentences", "entities", "dead_chunks")
+# Primary result codes (https://sqlite.org/rescode.html).
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Autocommit connection in WAL mode: readers keep a snapshot while a writer commits."""
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(SCHEMA)
+def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
+    """Autocommit connection in WAL mode: readers keep a snapshot while a writer commits.
+
+    Without `create` the file must exist and is not given tables: an index whose
+    database was deleted or emptied must be reported, never replaced by an empty one
+    that would then overwrite the segments of the old one. `read_only` is for `check`.
+    """
+    if create and not read_only:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    else:
+        uri = f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                             timeout=30)
+    if not read_only:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    if create:
+        db.executescript(SCHEMA)
     return db
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is bad (corrupt, not a database, unreadable),
+    rather than busy or misused."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (SQLITE_IOERR, SQLITE_CORRUPT,
+                                                            SQLITE_CANTOPEN, SQLITE_NOTADB)
+
+
+def is_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full"."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == SQLITE_FULL
 
 
 def get_meta(db: sqlite3.Connection, key: str, default: str = "") -> str:
@@ -79,6 +107,12 @@ def hashes(db: sqlite3.Connection, doc_ids: Iterable[str] | None = None) -> dict
 def chunk_ids_of(db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[int]:
     return [r[0] for r in _in_batches(db, "SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})",
                                       doc_ids)]
+
+
+def documents_of(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> list[str]:
+    """The articles the chunks belong to, sorted."""
+    return sorted({r[0] for r in _in_batches(
+        db, "SELECT DISTINCT doc_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)})
 
 
 def dead_chunks(db: sqlite3.Connection) -> np.ndarray:
