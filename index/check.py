@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import faiss
 import numpy as np
 
 from index import database
+from index.lexical import Postings
 from index.segments import Segment, files, number_of
+
+T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
@@ -100,7 +106,7 @@ def inspect(folder: Path, sqlite_check: str = "integrity_check") -> Findings:
     except ValueError as error:
         manifest = {}
         problems.append(Problem(MANIFEST, "missing" if str(error) == "missing" else "damaged",
-                                f"is {error}"))
+                                f"is {one_line(str(error))}"))
     if not (folder / DATABASE).exists():
         segments = sorted({n for f in folder.iterdir() if (n := number_of(f)) is not None})
         problems.append(Problem(DATABASE, "missing",
@@ -110,7 +116,8 @@ def inspect(folder: Path, sqlite_check: str = "integrity_check") -> Findings:
     try:
         db = database.connect(folder / DATABASE, create=False, read_only=True)
     except sqlite3.Error as error:
-        problems.append(Problem(DATABASE, "unreadable", f"cannot be opened ({error})"))
+        problems.append(Problem(DATABASE, "unreadable",
+                                f"cannot be opened ({one_line(str(error))})"))
         return Findings(str(folder), tuple(problems))
     try:
         return _inspect_database(folder, db, manifest, problems, sqlite_check)
@@ -125,7 +132,7 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
         verdict = [row[0] for row in db.execute(f"PRAGMA {sqlite_check}")]
         if verdict != ["ok"]:
             problems.append(Problem(DATABASE, "damaged",
-                                    f"is damaged ({'; '.join(verdict[:3])})"))
+                                    f"is damaged ({one_line('; '.join(verdict[:3]))})"))
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         absent = [t for t in database.TABLES if t not in tables]
         if absent:
@@ -138,7 +145,7 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
         rows = np.array([r[0] for r in db.execute("SELECT chunk_id FROM chunks")], dtype=np.int64)
         dead = database.dead_chunks(db)
     except (sqlite3.Error, ValueError, TypeError) as error:
-        problems.append(Problem(DATABASE, "damaged", f"cannot be read ({error})"))
+        problems.append(Problem(DATABASE, "damaged", f"cannot be read ({one_line(str(error))})"))
         return Findings(str(folder), tuple(problems))
     held = [_inspect_segment(folder, n, size, manifest, problems) for n, size in listed]
     if all(ids is not None for ids in held):
@@ -156,6 +163,25 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
     return Findings(str(folder), tuple(problems), documents, len(rows), len(listed), generation)
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    """An error or verdict as one short line: faiss's C++ location and SQLite's line
+    breaks are no use to a person."""
+    text = " ".join(text.split()).rsplit("Error: ", 1)[-1]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _read(path: Path, load: Callable[[Path], T], problems: list[Problem]) -> T | None:
+    """The file as `load` reads it, or None and a problem naming it."""
+    try:
+        return load(path)
+    # faiss raises RuntimeError, numpy's zip reader BadZipFile, ValueError, EOFError or
+    # KeyError: whatever it is, the file cannot be read, and that is the finding.
+    except Exception as error:
+        problems.append(Problem(path.name, "unreadable",
+                                f"cannot be read ({one_line(str(error) or type(error).__name__)})"))
+        return None
+
+
 def _inspect_segment(folder: Path, number: int, size: int, manifest: dict,
                      problems: list[Problem]) -> np.ndarray | None:
     """The chunk ids segment `number` holds, or None (and a problem) when it can't be read."""
@@ -166,15 +192,11 @@ def _inspect_segment(folder: Path, number: int, size: int, manifest: dict,
                                                  f"{DATABASE})"))
     if missing:
         return None
-    try:
-        segment = Segment.load(folder, number)
-    # faiss raises RuntimeError, numpy's zip reader BadZipFile, ValueError, EOFError or
-    # KeyError: whatever it is, the file cannot be read, and that is the finding.
-    except Exception as error:
-        reason = (str(error).strip() or type(error).__name__).splitlines()[-1][:160]
-        problems.append(Problem(f"{paths[0].name}/{paths[1].name}", "unreadable",
-                                f"cannot be read (segment {number}: {reason})"))
+    vectors = _read(paths[0], lambda path: faiss.read_index(str(path)), problems)
+    postings = _read(paths[1], Postings.load, problems)
+    if vectors is None or postings is None:
         return None
+    segment = Segment(number, vectors, postings)
     ids = np.sort(np.asarray(segment.live_vectors()[0]))
     if segment.size != size:
         problems.append(Problem(paths[0].name, "disagrees",

@@ -187,6 +187,29 @@ def entities(db: sqlite3.Connection, doc_id: str) -> list[Entity]:
     return [Entity(*row) for row in rows]
 
 
+def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
+    """What can still be read of a damaged database: the articles whose rows read, the ids
+    of every article any table still names, and whether the documents table read whole
+    (if not, articles may be gone that nothing names). Rows are read from both ends, so
+    a bad page in the middle costs only the rows on it."""
+    found: dict[str, Article] = {}
+    known: set[str] = set()
+    whole = True
+    queries = [(f"SELECT {_DOC_COLUMNS} FROM documents", True)]
+    queries += [(f"SELECT doc_id FROM {table}", False) for table in ("chunks", "entities")]
+    for query, documents in queries:
+        for order in ("ASC", "DESC"):
+            try:
+                for row in db.execute(f"{query} ORDER BY rowid {order}"):
+                    if documents:
+                        found.setdefault(row[0], _article(row))
+                    known.add(row[0])
+                break
+            except sqlite3.Error:
+                whole = whole and not documents
+    return list(found.values()), known, whole
+
+
 def counts(db: sqlite3.Connection) -> tuple[int, int]:
     docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

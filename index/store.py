@@ -34,7 +34,7 @@ import numpy as np
 
 from index import database
 from index.articles import Article, Skipped, read_paths
-from index.check import MANIFEST, holds_index, inspect, read_manifest, repair_command
+from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
 from index.embedder import Embedder, configured_model, load_embedder
 from index.lexical import LexicalIndex, terms
@@ -259,7 +259,7 @@ class Index:
             if (self.path / "index.sqlite").stat().st_size <= QUICK_CHECK_MAX_BYTES:
                 verdict = self._db.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":
-                    raise _damaged(self.path, f"index.sqlite is damaged ({verdict})")
+                    raise _damaged(self.path, f"index.sqlite is damaged ({one_line(verdict)})")
             with self.snapshot():
                 pass
         except BaseException:
