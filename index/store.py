@@ -447,19 +447,27 @@ class Index:
         with WriteLock(self.path, self.write_wait):
             return self._write([], [], [], None, started, compact=True)
 
-    def _remember(self, paths: Iterable[str | Path]) -> None:
+    def _remember(self, paths: Iterable[str | Path]) -> Path | None:
         """Record in the manifest the files and folders articles come from, so `repair` can
         read them again if index.sqlite is lost. Those gone since (an upload's temporary
-        folder) are forgotten. Called under the write lock."""
+        folder) are forgotten. Called under the write lock; returns a hard link to the
+        manifest it replaced, which a write that fails renames back: a rename needs no
+        space on a full disk, where writing the old bytes again could fail."""
         try:
             manifest = read_manifest(self.path)
         except ValueError as error:
             raise _damaged(self.path, f"{MANIFEST} is {error}") from None
         known = [p for p in manifest.get("sources", []) if Path(p).exists()]
         sources = list(dict.fromkeys(known + [str(Path(p).resolve()) for p in paths]))
-        if sources != manifest.get("sources"):
-            self.manifest = {**manifest, "sources": sources}
-            write_atomically(self.path / MANIFEST, json.dumps(self.manifest, indent=2).encode())
+        if sources == manifest.get("sources"):
+            return None
+        previous = self.path / f"{MANIFEST}.previous"
+        previous.unlink(missing_ok=True)
+        os.link(self.path / MANIFEST, previous)
+        write_atomically(self.path / MANIFEST,
+                         json.dumps({**manifest, "sources": sources}, indent=2).encode())
+        self.manifest = {**manifest, "sources": sources}
+        return previous
 
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
                progress: Progress | None, started: float, compact: bool = False,
@@ -473,6 +481,7 @@ class Index:
         except sqlite3.Error as error:
             raise _damaged(self.path, f"index.sqlite cannot be opened ({error})") from error
         saved: list[int] = []
+        previous_manifest = None
         try:
             with _clear_write_errors(self.path):
                 db.execute("BEGIN IMMEDIATE")
@@ -481,8 +490,7 @@ class Index:
                               if not f.exists()]
                     if absent or not (self.path / MANIFEST).exists():
                         raise _damaged(self.path, f"{', '.join(absent)} missing")
-                    if sources:
-                        self._remember(sources)
+                    previous_manifest = self._remember(sources) if sources else None
                     report = self._write_in_transaction(db, articles, removals, skipped,
                                                         progress, started, compact, saved)
                     db.execute("COMMIT")
@@ -491,7 +499,12 @@ class Index:
                         db.execute("ROLLBACK")
                     for path in (f for n in saved for f in files(self.path, n)):
                         path.unlink(missing_ok=True)
+                    if previous_manifest is not None:
+                        os.replace(previous_manifest, self.path / MANIFEST)
+                        self.manifest = read_manifest(self.path)
                     raise
+            if previous_manifest is not None:
+                previous_manifest.unlink()
             self._drop_old_files(db)
         finally:
             db.close()
