@@ -12,8 +12,10 @@ from index.chunking import Chunk
 from index.lock import IndexLocked
 from index.nlp import Entity, Sentence
 from index.store import (
+    DiskFull,
     EmbedderMismatch,
     Index,
+    IndexDamaged,
     IndexError_,
     Passage,
     Report,
@@ -23,7 +25,8 @@ from index.store import (
 )
 
 __all__ = [
-    "Article", "Chunk", "EmbedderMismatch", "Entity", "Index", "IndexError_", "IndexLocked",
+    "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index", "IndexDamaged",
+    "IndexError_", "IndexLocked",
     "Passage", "Report", "Sentence", "Skipped", "Status", "default_index_dir", "open_default",
     "read_paths",
 ]

@@ -145,7 +145,7 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
         rows = np.array([r[0] for r in db.execute("SELECT chunk_id FROM chunks")], dtype=np.int64)
         dead = database.dead_chunks(db)
     except (sqlite3.Error, ValueError, TypeError) as error:
-        problems.append(Problem(DATABASE, "damaged", f"cannot be read ({one_line(str(error))})"))
+        problems.append(Problem(DATABASE, "damaged", f"is damaged ({one_line(str(error))})"))
         return Findings(str(folder), tuple(problems))
     held = [_inspect_segment(folder, n, size, manifest, problems) for n, size in listed]
     if all(ids is not None for ids in held):

@@ -47,17 +47,25 @@ def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3
 
     Without `create` the file must exist and is not given tables: an index whose
     database was deleted or emptied must be reported, never replaced by an empty one
-    that would then overwrite the segments of the old one. `read_only` is for `check`.
+    that would then overwrite the segments of the old one. `read_only` is for `check`
+    and `repair`: no statement may write; the file is still opened for writing where
+    permitted, so that SQLite removes the -wal and -shm files it makes when it is done.
     """
-    if create and not read_only:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    else:
-        uri = f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
-        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
-                             timeout=30)
-    if not read_only:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+    def open_(mode: str | None) -> sqlite3.Connection:
+        target = f"file:{quote(str(path))}?mode={mode}" if mode else path
+        return sqlite3.connect(target, uri=bool(mode), isolation_level=None,
+                               check_same_thread=False, timeout=30)
+
+    if read_only:
+        try:
+            db = open_("rw")
+        except sqlite3.OperationalError:
+            db = open_("ro")
+        db.execute("PRAGMA query_only=ON")
+        return db
+    db = open_(None if create else "rw")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
     if create:
         db.executescript(SCHEMA)
     return db
