@@ -15,8 +15,10 @@ from index.lock import IndexLocked
 from index.names import clean_id, shown
 from index.nlp import Entity, Sentence
 from index.store import (
+    DiskFull,
     EmbedderMismatch,
     Index,
+    IndexDamaged,
     IndexError_,
     Passage,
     Report,
@@ -26,7 +28,7 @@ from index.store import (
 )
 
 __all__ = [
-    "Article", "Chunk", "EmbedderMismatch", "Entity", "Index", "IndexError_", "IndexLocked",
-    "Passage", "Renamed", "Report", "Sentence", "Skipped", "Status", "clean_id",
-    "default_index_dir", "open_default", "read_paths", "shown",
+    "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index", "IndexDamaged",
+    "IndexError_", "IndexLocked", "Passage", "Renamed", "Report", "Sentence", "Skipped", "Status",
+    "clean_id", "default_index_dir", "open_default", "read_paths", "shown",
 ]

@@ -1,4 +1,4 @@
-"""`python -m index`: build, add, remove, compact, status and watch an index folder.
+"""`python -m index`: build, add, remove, compact, status, check, repair and watch an index.
 
 Every command ends with one summary line; with --json it prints that summary as
 one JSON object on stdout instead, for scripts. Errors a person can fix are
@@ -15,8 +15,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
+from index.check import holds_index, inspect
 from index.lock import IndexLocked
 from index.names import shown
 from index.store import Index, IndexError_, Report, Status, default_index_dir
@@ -94,6 +96,27 @@ def _watch(args: argparse.Namespace) -> int:
     return exit_status(reports)
 
 
+def _check_or_repair(args: argparse.Namespace) -> int:
+    """check: 0 healthy, 1 problems, 2 no index. repair: 0 all articles back (or nothing to
+    do), 1 some could not be brought back or named, 2 no index or locked."""
+    folder = Path(args.index) if args.index else default_index_dir()
+    if not holds_index(folder):
+        raise IndexError_(f"no index at {folder}")
+    if args.command == "check":
+        findings = inspect(folder)
+        _emit(findings, args.json)
+        return 0 if findings.healthy else 1
+    from index.repair import repair
+
+    progress, close = _progress_bar(not args.json and not args.quiet)
+    try:
+        result = repair(folder, progress)
+    finally:
+        close()
+    _emit(result, args.json)
+    return 0 if result.complete else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m index",
@@ -123,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
     command("compact", "fold all segments into one and drop replaced chunks for good")
     command("status", "documents, chunks, embedder, size and last build")
+    command("check", "list every problem of the index, writing nothing: exit 0 healthy, "
+                     "1 problems found, 2 no index to check")
+    command("repair", "rebuild a damaged index from its stored texts and source files; "
+                      "damaged files are moved aside, and articles not brought back named")
     watch = command("watch", "index a folder, then keep indexing files as they arrive",
                     json_flag=False)
     watch.add_argument("folder", metavar="FOLDER")
@@ -147,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             _emit(Index.open(args.index, create=False).status(), args.json)
             return 0
+        if args.command in ("check", "repair"):
+            return _check_or_repair(args)
         return _watch(args)
     except (IndexError_, IndexLocked) as error:
         print(f"error: {shown(error)}", file=sys.stderr)

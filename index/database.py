@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -36,15 +37,50 @@ CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
 
 _DOC_COLUMNS = "doc_id, text, title, date, url, source, path"
+TABLES = ("meta", "documents", "chunks", "sentences", "entities", "dead_chunks")
+# Primary result codes (https://sqlite.org/rescode.html).
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Autocommit connection in WAL mode: readers keep a snapshot while a writer commits."""
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
+    """Autocommit connection in WAL mode: readers keep a snapshot while a writer commits.
+
+    Without `create` the file must exist and is not given tables: an index whose
+    database was deleted or emptied must be reported, never replaced by an empty one
+    that would then overwrite the segments of the old one. `read_only` is for `check`
+    and `repair`: no statement may write; the file is still opened for writing where
+    permitted, so that SQLite removes the -wal and -shm files it makes when it is done.
+    """
+    def open_(mode: str | None) -> sqlite3.Connection:
+        target = f"file:{quote(str(path))}?mode={mode}" if mode else path
+        return sqlite3.connect(target, uri=bool(mode), isolation_level=None,
+                               check_same_thread=False, timeout=30)
+
+    if read_only:
+        try:
+            db = open_("rw")
+        except sqlite3.OperationalError:
+            db = open_("ro")
+        db.execute("PRAGMA query_only=ON")
+        return db
+    db = open_(None if create else "rw")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(SCHEMA)
+    if create:
+        db.executescript(SCHEMA)
     return db
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is bad (corrupt, not a database, unreadable),
+    rather than busy or misused."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (SQLITE_IOERR, SQLITE_CORRUPT,
+                                                            SQLITE_CANTOPEN, SQLITE_NOTADB)
+
+
+def is_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full"."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == SQLITE_FULL
 
 
 def get_meta(db: sqlite3.Connection, key: str, default: str = "") -> str:
@@ -93,6 +129,12 @@ def numbered_sources(db: sqlite3.Connection, doc_id: str) -> dict[str, tuple[str
 def chunk_ids_of(db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[int]:
     return [r[0] for r in _in_batches(db, "SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})",
                                       doc_ids)]
+
+
+def documents_of(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> list[str]:
+    """The articles the chunks belong to, sorted."""
+    return sorted({r[0] for r in _in_batches(
+        db, "SELECT DISTINCT doc_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)})
 
 
 def dead_chunks(db: sqlite3.Connection) -> np.ndarray:
@@ -165,6 +207,29 @@ def entities(db: sqlite3.Connection, doc_id: str) -> list[Entity]:
     rows = db.execute("SELECT start, end, label FROM entities WHERE doc_id = ? ORDER BY start",
                       (doc_id,))
     return [Entity(*row) for row in rows]
+
+
+def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
+    """What can still be read of a damaged database: the articles whose rows read, the ids
+    of every article any table still names, and whether the documents table read whole
+    (if not, articles may be gone that nothing names). Rows are read from both ends, so
+    a bad page in the middle costs only the rows on it."""
+    found: dict[str, Article] = {}
+    known: set[str] = set()
+    whole = True
+    queries = [(f"SELECT {_DOC_COLUMNS} FROM documents", True)]
+    queries += [(f"SELECT doc_id FROM {table}", False) for table in ("chunks", "entities")]
+    for query, documents in queries:
+        for order in ("ASC", "DESC"):
+            try:
+                for row in db.execute(f"{query} ORDER BY rowid {order}"):
+                    if documents:
+                        found.setdefault(row[0], _article(row))
+                    known.add(row[0])
+                break
+            except sqlite3.Error:
+                whole = whole and not documents
+    return list(found.values()), known, whole
 
 
 def counts(db: sqlite3.Connection) -> tuple[int, int]:

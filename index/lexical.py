@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
@@ -94,11 +95,11 @@ class Postings:
         with np.load(path, allow_pickle=False) as data:
             return cls(data["chunk_ids"], data["term_ids"], data["counts"], data["vocab"].tolist())
 
-    def save(self, path: Path) -> None:
+    def save(self, target: Path | BinaryIO) -> None:
+        """To a path or an open binary handle (`write_atomically` passes one)."""
         chunk_ids, term_ids, counts = self._triples
-        with open(path, "wb") as handle:
-            np.savez(handle, chunk_ids=chunk_ids, term_ids=term_ids, counts=counts,
-                     vocab=np.array(self.vocab, dtype=str))
+        np.savez(target, chunk_ids=chunk_ids, term_ids=term_ids, counts=counts,
+                 vocab=np.array(self.vocab, dtype=str))
 
     def drop(self, chunk_ids: Iterable[int]) -> None:
         self.live &= ~np.isin(self.chunk_ids, np.fromiter(chunk_ids, dtype=np.int64))

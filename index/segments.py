@@ -15,10 +15,11 @@ large rewrite; `Index.compact()` folds everything into one segment.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -33,11 +34,22 @@ def files(folder: Path, number: int) -> tuple[Path, Path]:
 
 
 def number_of(path: Path) -> int | None:
-    """The segment a file of the folder belongs to, or None for other files."""
+    """The segment a file of the folder belongs to (its temporary file too), or None."""
     parts = path.name.split(".")
-    if len(parts) == 3 and parts[0] in ("vectors", "lexical") and parts[1].isdigit():
+    if len(parts) in (3, 4) and parts[3:] in ([], ["tmp"]) and \
+            parts[0] in ("vectors", "lexical") and parts[1].isdigit():
         return int(parts[1])
     return None
+
+
+def free_number(folder: Path, at_least: int) -> int:
+    """The first segment number from `at_least` that no file of the folder uses: a new
+    segment never replaces a file already there, even one whose database is missing."""
+    taken = {number_of(f) for f in folder.iterdir()}
+    number = at_least
+    while number in taken:
+        number += 1
+    return number
 
 
 @contextmanager
@@ -100,9 +112,7 @@ class Segment:
         """Both files are complete on disk before the SQLite commit that names them."""
         vectors_file, lexical_file = files(folder, self.number)
         write_atomically(vectors_file, faiss.serialize_index(self.vectors).tobytes())
-        tmp = lexical_file.with_name(lexical_file.name + ".tmp")
-        self.postings.save(tmp)
-        _sync_and_replace(tmp, lexical_file)
+        write_atomically(lexical_file, self.postings.save)
 
     @property
     def size(self) -> int:
@@ -129,13 +139,22 @@ class Segment:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
-def _sync_and_replace(tmp: Path, final: Path) -> None:
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, final)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `data` (bytes, or a function that writes to a handle) to `path` whole or not at
+    all. A write that fails, a full disk most often, leaves no temporary file behind and
+    names the file it was writing, so the error can say what was not written."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    _sync_and_replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        if error.filename is None:
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise

@@ -20,8 +20,10 @@ See `index.segments` for why writes never rewrite what the index already holds.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +35,7 @@ import numpy as np
 
 from index import database
 from index.articles import Article, Skipped, read_paths, reason_of
+from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
 from index.embedder import Embedder, configured_model, load_embedder
 from index.ids import Renamed, assign
@@ -40,7 +43,15 @@ from index.lexical import LexicalIndex, terms
 from index.lock import WriteLock
 from index.names import shown
 from index.nlp import Entity, Sentence, analyse
-from index.segments import Segment, merge_count, number_of, one_search_thread, write_atomically
+from index.segments import (
+    Segment,
+    files,
+    free_number,
+    merge_count,
+    number_of,
+    one_search_thread,
+    write_atomically,
+)
 
 SCHEMA_VERSION = 2
 # Files a write could not read are remembered (in the `meta` table, for `status` in any
@@ -49,6 +60,12 @@ REMEMBERED_SKIPS = 200
 # Ids listed by name in a human summary; --json lists them all.
 NAMED_IDS = 10
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+# `PRAGMA quick_check` on open reads the whole database: 0.3 s warm and 5 s cold for 300 MB
+# (about 100k chunks). Larger databases skip it on open; damage found later while reading
+# is still reported as IndexDamaged, and `python -m index check` always checks every page.
+QUICK_CHECK_MAX_BYTES = 64 * 2**20
+# Errors of a write that mean the disk (or the file size limit) is full.
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 Progress = Callable[[int, int], None]
 
 
@@ -58,6 +75,32 @@ class IndexError_(Exception):
 
 class EmbedderMismatch(IndexError_):
     pass
+
+
+class IndexDamaged(IndexError_):
+    """Files of the index are missing, unreadable or disagree: nothing is written to it
+    until `python -m index repair` has rebuilt it. `problems` lists what `check` found."""
+
+    def __init__(self, folder: Path, problems: Sequence[object], cause: str = "") -> None:
+        self.problems = tuple(problems)
+        shown = [p.summary() for p in self.problems[:4]] or [cause]
+        more = f"; and {len(self.problems) - 4} more" if len(self.problems) > 4 else ""
+        super().__init__(f"index {folder} is damaged: {'; '.join(shown)}{more}. Nothing was "
+                         f"written to it; run `{repair_command(folder)}` to rebuild it from "
+                         f"what remains (damaged files are moved aside, not deleted)")
+
+
+class DiskFull(IndexError_):
+    """A write ran out of space; it was rolled back and its temporary files removed."""
+
+
+class _Unreadable(Exception):
+    """A segment of the generation being loaded cannot be read, or the counts disagree."""
+
+
+def _damaged(folder: Path, cause: str) -> IndexDamaged:
+    """IndexDamaged listing every problem `check` finds, or `cause` when it finds none."""
+    return IndexDamaged(folder, inspect(folder, "quick_check").problems, cause)
 
 
 def default_index_dir() -> Path:
@@ -77,7 +120,7 @@ def open_default(path: str | Path | None = None,
     if path or os.environ.get("NEWSQA_INDEX"):
         return Index.open(path, create=False)
     folder = default_index_dir()
-    if (folder / "manifest.json").exists() or not SEEDS_DIR.is_dir():
+    if holds_index(folder) or not SEEDS_DIR.is_dir():
         return Index.open(folder)
     index = Index.open(folder)
     if log:
@@ -199,11 +242,12 @@ class _Generation:
 class Index:
     """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
 
-    def __init__(self, path: Path, embedder_name: str, manifest: dict) -> None:
+    def __init__(self, path: Path, embedder_name: str, manifest: dict,
+                 create: bool = False) -> None:
         self.path = path
         self.embedder_name = embedder_name
         self.manifest = manifest
-        self._db = database.connect(path / "index.sqlite")
+        self._db = database.connect(path / "index.sqlite", create=create)
         self._lock = threading.RLock()
         self._generation: _Generation | None = None
         self._depth = 0
@@ -215,12 +259,16 @@ class Index:
     def open(cls, path: str | Path | None = None, embedder: str | None = None,
              create: bool = True) -> Index:
         """Open (or create) an index; an existing one must be opened with the embedder it
-        was built with."""
+        was built with. Opening checks that its files are whole and agree (IndexDamaged
+        lists every problem); a folder holding any file of an index is never made anew."""
         folder = Path(path) if path else default_index_dir()
         name = Embedder.canonical(embedder or configured_model())
-        manifest_path = folder / "manifest.json"
-        if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text())
+        manifest_path = folder / MANIFEST
+        if holds_index(folder):
+            try:
+                manifest = read_manifest(folder)
+            except ValueError as error:
+                raise _damaged(folder, str(error)) from None
             if manifest.get("schema") != SCHEMA_VERSION:
                 raise IndexError_(f"{folder} has schema {manifest.get('schema')}, this version "
                                   f"reads {SCHEMA_VERSION}: rebuild it into a new folder")
@@ -228,7 +276,11 @@ class Index:
                 raise EmbedderMismatch(
                     f"{folder} was built with embedder {manifest['embedder']!r}, not {name!r}: "
                     f"open it with that embedder or rebuild it into a new folder")
-            return cls(folder, name, manifest)
+            try:
+                index = cls(folder, name, manifest)
+            except sqlite3.Error as error:
+                raise _damaged(folder, str(error)) from error
+            return index._verified()
         if not create:
             raise IndexError_(f"no index at {folder}: build one with "
                               f"`python -m index build PATH --index {folder}`")
@@ -237,7 +289,7 @@ class Index:
                     "dimension": load_embedder(name).dimension, "tokenizer": TOKENIZER,
                     "chunk_max_tokens": DEFAULT_MAX_TOKENS}
         write_atomically(manifest_path, json.dumps(manifest, indent=2).encode())
-        return cls(folder, name, manifest)
+        return cls(folder, name, manifest, create=True)
 
     @property
     def embedder(self) -> Embedder:
@@ -245,6 +297,21 @@ class Index:
 
     def close(self) -> None:
         self._db.close()
+
+    def _verified(self) -> Index:
+        """Check on open what is cheap to check: SQLite's own quick_check on a database of
+        ordinary size, then every segment of the current generation read and counted."""
+        try:
+            if (self.path / "index.sqlite").stat().st_size <= QUICK_CHECK_MAX_BYTES:
+                verdict = self._db.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":
+                    raise _damaged(self.path, f"index.sqlite is damaged ({one_line(verdict)})")
+            with self.snapshot():
+                pass
+        except BaseException:
+            self.close()
+            raise
+        return self
 
     # Reading ---------------------------------------------------------------
 
@@ -255,16 +322,41 @@ class Index:
             if self._depth:
                 yield self
                 return
-            self._db.execute("BEGIN")
-            self._depth += 1
             try:
-                number = int(database.get_meta(self._db, "generation", "0"))
-                if self._generation is None or self._generation.number != number:
-                    self._generation = self._load_generation(number)
-                yield self
+                self._begin()
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+            except sqlite3.DatabaseError as error:
+                if database.is_damage(error):
+                    raise _damaged(self.path, f"index.sqlite: {error}") from error
+                raise
             finally:
-                self._depth -= 1
+                if self._db.in_transaction:
+                    self._db.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """Begin a read transaction whose generation is loaded.
+
+        The writer deletes a segment's files once two newer generations no longer list
+        it, so a reader that read the list just before two quick commits may find a file
+        gone. That is not damage: the generation moved on, and the reader starts again
+        at the new one, as Lucene's readers do when a commit lands under them. A file
+        missing from the generation that is still current is damage."""
+        while True:
+            self._db.execute("BEGIN")
+            number = int(database.get_meta(self._db, "generation", "0"))
+            if self._generation is not None and self._generation.number == number:
+                return
+            try:
+                self._generation = self._load_generation(number)
+                return
+            except _Unreadable as error:
                 self._db.execute("COMMIT")
+                if int(database.get_meta(self._db, "generation", "0")) == number:
+                    raise _damaged(self.path, str(error)) from error
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) pairs, best first."""
@@ -325,7 +417,7 @@ class Index:
             segments = len(_segment_list(self._db))
             last = database.get_meta(self._db, "last_build")
             skipped = _remembered_skips(self._db)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = _folder_bytes(self.path)
         return Status(str(self.path), docs, n_chunks, self.embedder_name,
                       int(self.manifest["dimension"]), self.manifest["tokenizer"],
                       generation, segments, size, last, tuple(skipped))
@@ -344,10 +436,17 @@ class Index:
                 continue
             try:
                 segments[n] = Segment.load(self.path, n)
-            except (FileNotFoundError, RuntimeError) as error:
-                raise IndexError_(f"{self.path} is damaged: segment {n} of generation {number} "
-                                  f"cannot be read ({error}); rebuild the index") from error
+            # Whatever faiss or numpy raise for a missing or truncated file (RuntimeError,
+            # BadZipFile, EOFError, ValueError...), the segment cannot be read.
+            except Exception as error:
+                raise _Unreadable(f"segment {n} of generation {number} cannot be read") \
+                    from error
             segments[n].drop(dead)
+        live = sum(s.size for s in segments.values())
+        rows = database.counts(self._db)[1]
+        if live != rows:
+            raise _Unreadable(f"generation {number} has {rows} chunks in index.sqlite but "
+                              f"{live} in its segments")
         return _Generation(number, segments, dead,
                            LexicalIndex([s.postings for s in segments.values()]))
 
@@ -365,10 +464,11 @@ class Index:
         parsed or split is skipped with its reason; the others go in.
         """
         started = time.perf_counter()
+        paths = list(paths)
         articles, skipped = read_paths(paths, Path(root) if root else None)
         with WriteLock(self.path, self.write_wait):
             return self._write(articles, [], skipped, progress, started, replace=replace,
-                               prune=prune, remember=True)
+                               prune=prune, remember=True, sources=[root] if root else paths)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
             root: str | Path | None = None, replace: bool = False) -> Report:
@@ -397,37 +497,83 @@ class Index:
         with WriteLock(self.path, self.write_wait):
             return self._write([], [], [], None, started, compact=True)
 
+    def _remember(self, paths: Iterable[str | Path]) -> Path | None:
+        """Record in the manifest the files and folders articles come from, so `repair` can
+        read them again if index.sqlite is lost. Those gone since (an upload's temporary
+        folder) are forgotten. Called under the write lock; returns a hard link to the
+        manifest it replaced, which a write that fails renames back: a rename needs no
+        space on a full disk, where writing the old bytes again could fail."""
+        try:
+            manifest = read_manifest(self.path)
+        except ValueError as error:
+            raise _damaged(self.path, f"{MANIFEST} is {error}") from None
+        known = [p for p in manifest.get("sources", []) if Path(p).exists()]
+        sources = list(dict.fromkeys(known + [str(Path(p).resolve()) for p in paths]))
+        if sources == manifest.get("sources"):
+            return None
+        previous = self.path / f"{MANIFEST}.previous"
+        previous.unlink(missing_ok=True)
+        os.link(self.path / MANIFEST, previous)
+        write_atomically(self.path / MANIFEST,
+                         json.dumps({**manifest, "sources": sources}, indent=2).encode())
+        self.manifest = {**manifest, "sources": sources}
+        return previous
+
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
                progress: Progress | None, started: float, compact: bool = False,
-               replace: bool = False, prune: bool = False, remember: bool = False) -> Report:
+               replace: bool = False, prune: bool = False, remember: bool = False,
+               sources: Iterable[str | Path] = ()) -> Report:
+        """One transaction; the segment files it saved are removed again if it fails, and a
+        full disk is said so. Nothing is written to an index whose files are not all there.
+        `sources`: the files and folders the articles were read from, for `_remember`;
+        `remember`: keep the files skipped for `status`."""
         # A connection of its own, so readers of this object keep answering meanwhile.
-        db = database.connect(self.path / "index.sqlite")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                # Ids are settled inside the transaction: no other writer can take one meanwhile.
-                named = assign(articles, lambda ids: database.sources(db, ids),
-                               lambda doc_id: database.numbered_sources(db, doc_id), replace)
-                if prune:
-                    seen = {a.doc_id for a in named.articles}
-                    removals = [d for d in database.hashes(db) if d not in seen]
-                report = self._write_in_transaction(
-                    db, list(named.articles), removals, [*skipped, *named.skipped], progress,
-                    started, compact)
-                report = dataclasses.replace(report, renamed=named.renamed)
-                if remember:
-                    _remember_skips(db, articles, report.skipped)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+            db = database.connect(self.path / "index.sqlite", create=False)
+        except sqlite3.Error as error:
+            raise _damaged(self.path, f"index.sqlite cannot be opened ({error})") from error
+        saved: list[int] = []
+        previous_manifest = None
+        try:
+            with _clear_write_errors(self.path):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    absent = [f.name for n, _ in _segment_list(db) for f in files(self.path, n)
+                              if not f.exists()]
+                    if absent or not (self.path / MANIFEST).exists():
+                        raise _damaged(self.path, f"{', '.join(absent)} missing")
+                    previous_manifest = self._remember(sources) if sources else None
+                    # Ids are settled inside the transaction: no other writer can take one.
+                    named = assign(articles, lambda ids: database.sources(db, ids),
+                                   lambda doc_id: database.numbered_sources(db, doc_id), replace)
+                    if prune:
+                        seen = {a.doc_id for a in named.articles}
+                        removals = [d for d in database.hashes(db) if d not in seen]
+                    report = self._write_in_transaction(
+                        db, list(named.articles), removals, [*skipped, *named.skipped], progress,
+                        started, compact, saved)
+                    report = dataclasses.replace(report, renamed=named.renamed)
+                    if remember:
+                        _remember_skips(db, articles, report.skipped)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    for path in (f for n in saved for f in files(self.path, n)):
+                        path.unlink(missing_ok=True)
+                    if previous_manifest is not None:
+                        os.replace(previous_manifest, self.path / MANIFEST)
+                        self.manifest = read_manifest(self.path)
+                    raise
+            if previous_manifest is not None:
+                previous_manifest.unlink()
             self._drop_old_files(db)
         finally:
             db.close()
         return report
 
     def _write_in_transaction(self, db, articles, removals, skipped, progress, started,
-                              compact) -> Report:
+                              compact, saved: list[int]) -> Report:
         known = database.hashes(db, [a.doc_id for a in articles])
         fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
         unchanged = tuple(a.doc_id for a in articles if known.get(a.doc_id) == a.content_hash)
@@ -456,10 +602,12 @@ class Index:
             vectors.append(chunk_vectors)
             spans += [(c.chunk_id, article.text, c.start, c.end) for c in chunks]
         new = number + 1
+        segment_number = free_number(self.path, new)
         # Terms are made as the postings are filled, not held as lists for every chunk at
         # once: at 100k chunks those lists alone would take most of a gigabyte.
         lexical_rows = ((chunk_id, terms(text[start:end])) for chunk_id, text, start, end in spans)
-        parts = [Segment.create(new, np.array(ids), np.vstack(vectors), lexical_rows)] if ids else []
+        parts = ([Segment.create(segment_number, np.array(ids), np.vstack(vectors), lexical_rows)]
+                 if ids else [])
         # How many of the newest existing segments fold into the one this write saves.
         folding = 0
         if compact:
@@ -472,13 +620,15 @@ class Index:
             for segment in older:
                 database.forget_dead(db, np.intersect1d(segment.postings.chunk_ids, dead))
                 segment.drop(dead)
-            parts = [Segment.merged(new, older + parts)]
+            parts = [Segment.merged(segment_number, older + parts)]
             listed = listed[:-folding]
         for segment in parts:
             if segment.size:
+                saved.append(segment_number)
                 segment.save(self.path)
-                listed.append((new, segment.size))
+                listed.append((segment_number, segment.size))
         database.set_meta(db, generation=new, next_chunk_id=next_id + len(ids),
+                          manifest=json.dumps(self.manifest),
                           segments=json.dumps(listed),
                           previous_segments=database.get_meta(db, "segments", "[]"),
                           last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -500,6 +650,35 @@ class Index:
             if number is not None and number not in keep:
                 with suppress(FileNotFoundError):
                     file.unlink()
+
+
+@contextmanager
+def _clear_write_errors(folder: Path) -> Iterator[None]:
+    """A full disk (or file size limit) as DiskFull naming the file being written, and a
+    database found damaged as IndexDamaged; other errors as they are."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in _FULL:
+            raise
+        raise DiskFull(f"{error.strerror[:1].lower()}{error.strerror[1:]} while writing "
+                       f"{error.filename or 'the index'}; nothing was changed") from error
+    except sqlite3.Error as error:
+        if database.is_full(error):
+            raise DiskFull(f"no space left on device while writing index.sqlite ({error}); "
+                           f"nothing was changed") from error
+        if database.is_damage(error):
+            raise _damaged(folder, f"index.sqlite: {error}") from error
+        raise
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Bytes of the files in the folder; a writer may remove one while they are counted."""
+    total = 0
+    for entry in os.scandir(folder):
+        with suppress(FileNotFoundError):
+            total += entry.stat().st_size if entry.is_file() else 0
+    return total
 
 
 def _segment_list(db) -> list[tuple[int, int]]:

@@ -1,0 +1,167 @@
+"""`python -m index repair`: a damaged index rebuilt from what remains, and the rest named.
+
+What remains is, first, the article texts stored in index.sqlite (read from both
+ends of each table, so one bad page costs only its rows), and second, the files
+and folders the index was built from, which the manifest remembers. The new
+index is built beside the old one; only when it is whole are the damaged files
+moved into `damaged-<time>/` (never deleted) and the new ones put in their place.
+Like Lucene's CheckIndex -exorcise, it says exactly which articles did not come
+back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index import database
+from index.articles import Article, Skipped, read_paths
+from index.check import DATABASE, MANIFEST, Problem, holds_index, inspect, read_manifest
+from index.lock import WriteLock
+from index.segments import number_of, write_atomically
+from index.store import Index, IndexError_
+
+STAGING = "repairing"
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What a repair found and did: the CLI's summary and its --json object."""
+
+    path: str
+    problems: tuple[Problem, ...] = ()
+    moved_to: str = ""
+    restored: tuple[str, ...] = ()  # from the texts stored in index.sqlite
+    reread: tuple[str, ...] = ()  # from the source files
+    lost: tuple[str, ...] = ()
+    catalogue_lost: bool = False  # index.sqlite unreadable: what it held cannot all be named
+    sources_missing: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return not self.lost and not self.catalogue_lost
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(problems=[p.to_dict() for p in self.problems],
+                    skipped=[s.to_dict() for s in self.skipped], complete=self.complete,
+                    seconds=round(self.seconds, 3))
+        return data
+
+    def summary(self) -> str:
+        if not self.problems:
+            return f"{self.path}: healthy; nothing to repair"
+        lines = [f"  lost {doc_id}: its text could not be read and no source file has it"
+                 for doc_id in self.lost]
+        lines += [f"  source {s} no longer exists" for s in self.sources_missing]
+        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        if self.catalogue_lost:
+            lines.append(f"  {DATABASE} could not be read: articles that were not under the "
+                         f"remembered sources (uploads, files since moved) cannot be named")
+        lines.append(f"repaired {self.path}: {len(self.restored)} articles restored from "
+                     f"stored texts, {len(self.reread)} re-read from sources, {len(self.lost)} "
+                     f"lost; damaged files moved to {self.moved_to} ({self.seconds:.1f}s)")
+        return "\n".join(lines)
+
+
+def repair(folder: Path, progress: Callable[[int, int], None] | None = None) -> Repair:
+    """Rebuild the index in `folder` if `check` finds problems; a healthy one is left alone."""
+    started = time.perf_counter()
+    if not holds_index(folder):
+        raise IndexError_(f"no index at {folder}: nothing to repair")
+    with WriteLock(folder):
+        findings = inspect(folder)
+        if findings.healthy:
+            return Repair(str(folder))
+        articles, known, whole, manifest, generation = _salvage(folder)
+        sources = [s for s in manifest.get("sources", []) if isinstance(s, str)]
+        present = [s for s in sources if Path(s).exists()]
+        reread: list[Article] = []
+        skipped: list[Skipped] = []
+        if present and (not whole or known - {a.doc_id for a in articles}):
+            from_files, skipped = read_paths(present)
+            have = {a.doc_id for a in articles}
+            # A repair restores what the index held; it does not add what it never held.
+            reread = [a for a in from_files if a.doc_id not in have
+                      and (not whole or a.doc_id in known)]
+        staging = _rebuild(folder, manifest, articles + reread, generation, progress)
+        moved_to = _swap(folder, staging)
+    back = {a.doc_id for a in articles + reread}
+    return Repair(str(folder), findings.problems, str(moved_to),
+                  tuple(sorted(a.doc_id for a in articles)),
+                  tuple(sorted(a.doc_id for a in reread)), tuple(sorted(known - back)),
+                  not whole, tuple(s for s in sources if s not in present), tuple(skipped),
+                  time.perf_counter() - started)
+
+
+def _salvage(folder: Path) -> tuple[list[Article], set[str], bool, dict, int]:
+    """(articles read, ids known, whether index.sqlite read whole, manifest, the highest
+    generation or segment number in use). The manifest is the file if it reads, else the
+    copy each write keeps in index.sqlite, else empty (the configured embedder is used)."""
+    highest = max((n for f in folder.iterdir() if (n := number_of(f)) is not None), default=0)
+    try:
+        manifest = read_manifest(folder)
+    except ValueError:
+        manifest = {}
+    if not (folder / DATABASE).exists():
+        return [], set(), False, manifest, highest
+    try:
+        db = database.connect(folder / DATABASE, create=False, read_only=True)
+    except sqlite3.Error:
+        return [], set(), False, manifest, highest
+    try:
+        articles, known, whole = database.salvage(db)
+        with suppress(sqlite3.Error, ValueError):  # the meta table is no article's only copy
+            highest = max(highest, int(database.get_meta(db, "generation", "0")))
+            manifest = manifest or json.loads(database.get_meta(db, "manifest", "{}"))
+    finally:
+        db.close()
+    return articles, known, whole, manifest, highest
+
+
+def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: int,
+             progress: Callable[[int, int], None] | None) -> Path:
+    """A whole new index of the articles in `folder/repairing`, numbered above every
+    generation and segment of the old one, so that nothing can mistake one for the other."""
+    staging = folder / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)  # the unfinished output of a repair that was stopped
+    index = Index.open(staging, embedder=manifest.get("embedder"))
+    db = database.connect(staging / DATABASE, create=False)
+    database.set_meta(db, generation=generation)
+    db.close()
+    index.add_articles(articles, progress=progress)
+    index.close()
+    rebuilt = read_manifest(staging)
+    if manifest.get("sources"):
+        rebuilt["sources"] = manifest["sources"]
+        write_atomically(staging / MANIFEST, json.dumps(rebuilt, indent=2).encode())
+    return staging
+
+
+def _swap(folder: Path, staging: Path) -> Path:
+    """Move every file of the damaged index into `damaged-<time>/`, then the new files in."""
+    moved_to = folder / f"damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    suffix = 1
+    while moved_to.exists():
+        suffix += 1
+        moved_to = moved_to.with_name(f"{moved_to.name.split('~')[0]}~{suffix}")
+    moved_to.mkdir()
+    ours = (MANIFEST, DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm")
+    for file in folder.iterdir():
+        if file.name in ours or number_of(file) is not None:
+            os.replace(file, moved_to / file.name)
+    for file in staging.iterdir():
+        if file.name != "write.lock":
+            os.replace(file, folder / file.name)
+    shutil.rmtree(staging)
+    return moved_to
