@@ -81,7 +81,8 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
         vector = idx.embedder.encode([question])[0]
         retrieved = retrieve(idx, question, vector, sources=k)
     chosen = windows([r.passage for r in retrieved], question, vector)
-    spans = (reader or load_reader()).read(question, chosen)
-    positions, conflicts = weigh(spans, analyse_question(question))
+    reader = reader or load_reader()
+    spans = reader.read(question, chosen, min_confidence=0.0)
+    positions, conflicts = weigh(spans, analyse_question(question), reader.calibration.threshold)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

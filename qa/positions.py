@@ -5,8 +5,9 @@ merge ("four" = "4", "Takaichi" = "Sanae Takaichi", "Tuesday" = "18 November 202
 a story dated the 17th), and a less specific answer joins the one fuller answer that
 contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
 
-Two positions conflict only when both come from confident reads of different sources
-(more likely than not both right, by their calibrated confidences) and their values
+Two positions conflict only when it is more likely than not that the sources state both
+(each position's chance is that at least one of its sources was read right, by the
+calibrated confidences; the two multiply) and their values
 cannot both hold: two people, two numbers, two days. Free-text
 answers never conflict: two wordings of a description are not a contradiction, and a
 false "Sources disagree" is as bad as a hidden one.
@@ -25,8 +26,8 @@ from qa.result import Citation, Conflict, Position
 from qa.values import NAME_LABELS, fold, name_words, value_key
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-# A disagreement is claimed only when it is more likely than not that both sources say
-# what the reader read in them: the product of their calibrated confidences.
+# A disagreement is claimed only when it is more likely than not that the sources state
+# both values: the product of the two positions' scores.
 BOTH_RIGHT = 0.5
 _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
           "LOC": "places", "FAC": "places", "date": "dates", "num": "numbers"}
@@ -57,7 +58,12 @@ class _Group:
 
     @property
     def score(self) -> float:
-        return max(m.span.confidence for m in self.members)
+        """How likely it is that the sources say this: at least one of their readings is
+        right (each source reads its own article, so their errors are independent)."""
+        wrong = 1.0
+        for member in self.members:     # one per source
+            wrong *= 1.0 - member.span.confidence
+        return 1.0 - wrong
 
 
 def typed(span: Span) -> Typed:
@@ -73,8 +79,12 @@ def typed(span: Span) -> Typed:
     return Typed(span, label, value_key(span.text, label, span.passage.article.date))
 
 
-def weigh(spans: list[Span], question: Question) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
-    """Positions best first (most sources, then confidence), and the conflicts among them."""
+def weigh(spans: list[Span], question: Question,
+          threshold: float = 0.0) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
+    """Positions best first (most sources, then confidence), and the conflicts among them.
+
+    A position is kept when its score reaches `threshold`: a value two sources read with
+    middling confidence can be an answer where either alone would not."""
     votes: dict[str, Span] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
         votes.setdefault(span.doc_id, span)
@@ -82,7 +92,8 @@ def weigh(spans: list[Span], question: Question) -> tuple[tuple[Position, ...], 
     for span in votes.values():
         member = typed(span)
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
-    chosen = sorted(_merge_contained(list(groups.values())), key=lambda g: (-len(g.docs), -g.score))
+    chosen = sorted((g for g in _merge_contained(list(groups.values())) if g.score >= threshold),
+                    key=lambda g: (-len(g.docs), -g.score))
     rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
