@@ -113,7 +113,7 @@ class StageTimers:
             def __getattr__(self, name: str) -> Any:
                 return getattr(self._inner, name)
 
-        self._patch(database, "connect", lambda path: TimedConnection(connect(path)))
+        self._patch(database, "connect", lambda path, **kw: TimedConnection(connect(path, **kw)))
 
     def _patch_forward_pass(self) -> None:
         """The model's encode inside encode_with_spans is the transformer forward pass."""

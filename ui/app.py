@@ -18,8 +18,8 @@ from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from index import Report, shown
 from qa import Answer
-from qa.result import AnswerDict
 from ui import render
+from ui.api import ask_endpoint
 from ui.backend import Backend
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -319,11 +319,7 @@ def build(backend: Backend) -> gr.Blocks:
                             docs["view"], api_visibility="private")
         page.load(lambda: _articles_view(backend), None, docs["view"], api_visibility="private")
 
-        def ask_api(question: str) -> AnswerDict:
-            """Answer a question from the indexed articles: Answer.to_dict()."""
-            return backend.ask(question).to_dict()
-
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_endpoint(backend), api_name="ask")
     return page
 
 
