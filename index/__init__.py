@@ -12,7 +12,7 @@ from index.articles import Article, Skipped, read_paths
 from index.chunking import Chunk
 from index.ids import Renamed
 from index.lock import IndexLocked
-from index.names import clean_id, shown
+from index.names import clean_id, counted, shown
 from index.nlp import Entity, Sentence
 from index.store import (
     DiskFull,
@@ -30,5 +30,5 @@ from index.store import (
 __all__ = [
     "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index", "IndexDamaged",
     "IndexError_", "IndexLocked", "Passage", "Renamed", "Report", "Sentence", "Skipped", "Status",
-    "clean_id", "default_index_dir", "open_default", "read_paths", "shown",
+    "clean_id", "counted", "default_index_dir", "open_default", "read_paths", "shown",
 ]

@@ -21,6 +21,7 @@ import numpy as np
 
 from index import database
 from index.lexical import Postings
+from index.names import counted
 from index.segments import Segment, files, number_of
 
 T = TypeVar("T")
@@ -90,10 +91,11 @@ class Findings:
     def summary(self) -> str:
         """One line per problem, then the one-line verdict."""
         if self.healthy:
-            return (f"{self.path}: healthy; {self.documents} documents, {self.chunks} chunks, "
-                    f"generation {self.generation} ({self.segments} segments)")
+            return (f"{self.path}: healthy; {counted(self.documents, 'document')}, "
+                    f"{counted(self.chunks, 'chunk')}, generation {self.generation} "
+                    f"({counted(self.segments, 'segment')})")
         lines = [f"  {p.summary()}" for p in self.problems]
-        return "\n".join([*lines, f"{self.path}: {len(self.problems)} problem(s); "
+        return "\n".join([*lines, f"{self.path}: {counted(len(self.problems), 'problem')}; "
                                   f"`{repair_command(Path(self.path))}` rebuilds what it can"])
 
 
@@ -111,7 +113,7 @@ def inspect(folder: Path, sqlite_check: str = "integrity_check") -> Findings:
         segments = sorted({n for f in folder.iterdir() if (n := number_of(f)) is not None})
         problems.append(Problem(DATABASE, "missing",
                                 f"is missing (it holds the articles and the list of segments; "
-                                f"{len(segments)} segment(s) remain)"))
+                                f"{counted(len(segments), 'segment')} remain)"))
         return Findings(str(folder), tuple(problems))
     try:
         db = database.connect(folder / DATABASE, create=False, read_only=True)

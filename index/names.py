@@ -58,3 +58,8 @@ def shown(name: object) -> str:
         return text
     return "".join(c.encode("unicode_escape").decode("ascii") if _unsafe(c) and c != "\\" else c
                    for c in text)
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 segment", "3 segments": counts in messages read as English."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

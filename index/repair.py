@@ -25,6 +25,7 @@ from index import database
 from index.articles import Article, Skipped, read_paths
 from index.check import DATABASE, MANIFEST, Problem, holds_index, inspect, read_manifest
 from index.lock import WriteLock
+from index.names import counted
 from index.segments import number_of, write_atomically
 from index.store import Index, IndexError_
 
@@ -67,9 +68,10 @@ class Repair:
         if self.catalogue_lost:
             lines.append(f"  {DATABASE} could not be read: articles that were not under the "
                          f"remembered sources (uploads, files since moved) cannot be named")
-        lines.append(f"repaired {self.path}: {len(self.restored)} articles restored from "
-                     f"stored texts, {len(self.reread)} re-read from sources, {len(self.lost)} "
-                     f"lost; damaged files moved to {self.moved_to} ({self.seconds:.1f}s)")
+        lines.append(f"repaired {self.path}: {counted(len(self.restored), 'article')} restored "
+                     f"from stored texts, {len(self.reread)} re-read from sources, "
+                     f"{len(self.lost)} lost; damaged files moved to {self.moved_to} "
+                     f"({self.seconds:.1f}s)")
         return "\n".join(lines)
 
 

@@ -41,7 +41,7 @@ from index.embedder import Embedder, configured_model, load_embedder
 from index.ids import Renamed, assign
 from index.lexical import LexicalIndex, terms
 from index.lock import WriteLock
-from index.names import shown
+from index.names import counted, shown
 from index.nlp import Entity, Sentence, analyse
 from index.segments import (
     Segment,
@@ -175,7 +175,7 @@ class Report:
     def headline(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-                f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s")
+                f"{counted(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f}s")
 
     def details(self) -> list[str]:
         """A line per kind of id touched, per article kept apart, per file skipped."""
@@ -212,11 +212,12 @@ class Status:
 
     def summary(self) -> str:
         """A line per file not indexed and why, then the one-line status."""
-        skipped = f", {len(self.skipped)} files skipped" if self.skipped else ""
+        skipped = f", {counted(len(self.skipped), 'file')} skipped" if self.skipped else ""
         return "\n".join([*(f"  skipped {s.line()}" for s in self.skipped),
-                          f"{shown(self.path)}: {self.documents} documents, {self.chunks} chunks, "
-                          f"{self.size_bytes / 2**20:.1f} MB, embedder {self.embedder}, generation "
-                          f"{self.generation} ({self.segments} segments), "
+                          f"{shown(self.path)}: {counted(self.documents, 'document')}, "
+                          f"{counted(self.chunks, 'chunk')}, {self.size_bytes / 2**20:.1f} MB, "
+                          f"embedder {self.embedder}, generation {self.generation} "
+                          f"({counted(self.segments, 'segment')}), "
                           f"last build {self.last_build or 'never'}{skipped}"])
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-from index import IndexError_, IndexLocked, default_index_dir
+from index import IndexError_, IndexLocked, counted, default_index_dir
 from qa.answer import ask, warm_up
 from qa.result import Answer
 
@@ -77,7 +77,7 @@ def _conversation(args: argparse.Namespace) -> int:
         if interactive:
             print()
     if interactive:
-        print(f"{asked} question{'s' if asked != 1 else ''} answered.", file=sys.stderr)
+        print(f"{counted(asked, 'question')} answered.", file=sys.stderr)
     return 0
 
 

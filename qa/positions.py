@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from index import Passage
+from index import Passage, counted
 from qa.question import Question
 from qa.reader import Span
 from qa.result import Citation, Conflict, Position
@@ -206,8 +206,8 @@ def _components(rivals: dict[int, set[int]]) -> list[list[int]]:
 def _conflict(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> Conflict:
     kinds = {_KINDS.get(groups[i].label) or _KINDS.get(_kind(groups[i])) for i in side}
     what = kinds.pop() if len(kinds) == 1 and None not in kinds else "answers"
-    described = "; ".join(f"{positions[i].text!r} ({positions[i].support} source"
-                          f"{'s' if positions[i].support != 1 else ''})" for i in side)
+    described = "; ".join(f"{positions[i].text!r} ({counted(positions[i].support, 'source')})"
+                          for i in side)
     return Conflict(tuple(side), f"the sources name different {what}: {described}")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TypedDict
 
+from index.names import counted
+
 
 # The shapes of to_dict(): what programs get from `--json` and the page's /ask, spelt out
 # so that the page's API page (view_api) shows a schema rather than "Any".
@@ -139,8 +141,7 @@ class Answer:
                 lines.append(f"  ({conflict.reason})")
         for n, position in enumerate(self.answers, start=1):
             mark = " [disputed]" if position.disputed else ""
-            sources = "s" if position.support != 1 else ""
-            lines.append(f"{n}. {position.text}{mark} — {position.support} source{sources}, "
+            lines.append(f"{n}. {position.text}{mark} — {counted(position.support, 'source')}, "
                          f"score {position.score:.2f}")
             for c in position.citations:
                 lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\"")

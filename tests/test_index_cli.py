@@ -19,7 +19,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 REPORT_KEYS = {"added", "updated", "removed", "unchanged", "chunks_embedded", "skipped",
                "seconds"}
 SUMMARY = re.compile(r"^(\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, "
-                     r"(\d+) skipped; (\d+) chunks embedded in \d+\.\ds$")
+                     r"(\d+) skipped; (\d+) chunks? embedded in \d+\.\ds$")
 
 
 def _one_json_line(stdout: str) -> dict:
@@ -146,7 +146,7 @@ def test_bad_files_are_skipped_by_name_and_the_exit_status_says_how_much_went_in
     done = run_cli("status", "--index", index)
     assert done.stdout.splitlines()[0] == (
         f"  skipped {folder / 'nested.json'}: nested too deeply to read")
-    assert done.stdout.splitlines()[-1].endswith(", 1 files skipped")
+    assert done.stdout.splitlines()[-1].endswith(", 1 file skipped")
 
     done = run_cli("add", str(folder / "nested.json"), str(tmp_path / "typo.txt"),
                    "--index", index)

@@ -115,7 +115,7 @@ def test_deleted_database_is_never_papered_over(seeds_copy, tmp_path):
 def test_check_is_clean_on_a_healthy_index_and_cannot_check_nothing(seeds_copy, tmp_path):
     healthy = run_module("index", "check", "--index", str(seeds_copy))
     assert healthy.returncode == 0, healthy.stderr
-    assert healthy.stdout.strip().endswith("(1 segments)")
+    assert healthy.stdout.strip().endswith("(1 segment)")
     assert "healthy; 3 documents" in healthy.stdout
     nothing = run_module("index", "check", "--index", str(tmp_path / "typo"))
     assert (nothing.returncode, nothing.stderr.strip()) == (2, f"error: no index at {tmp_path / 'typo'}")

@@ -131,3 +131,12 @@ def test_uploads_never_replace_another_article_unless_asked(backend, tmp_path):
     assert {"日本", "中国", "article", "article-2"} <= ids
     both = backend.add_uploads([(japan, "same.txt"), (china, "same.txt")])
     assert both.added_ids == ("same", "same-2")
+
+
+def test_the_page_status_counts_in_english_and_never_shows_the_server_path(backend):
+    from ui.app import _status_html
+
+    page = _status_html(backend)
+    assert "3 articles" in page and str(backend.index.path) not in page
+    backend.remove(["001_fb9a544a14055de9", "002_42f7c0e30c3b1ddd"])
+    assert "1 article," in _status_html(backend)

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
-from index import Report, shown
+from index import Report, counted, shown
 from qa import Answer
 from ui import render
 from ui.api import ask_endpoint
@@ -121,10 +121,11 @@ def _status_html(backend: Backend) -> str:
     status = backend.status()
     skipped = "".join(f"<li><code>{html.escape(shown(s.path))}</code>: {html.escape(s.reason)}</li>"
                       for s in status.skipped)
-    skipped_html = (f"<details><summary>{len(status.skipped)} files skipped</summary>"
+    skipped_html = (f"<details><summary>{counted(len(status.skipped), 'file')} skipped</summary>"
                     f"<ul>{skipped}</ul></details>") if skipped else ""
-    return (f'<div class="nqa-meta">{status.documents} articles, {status.chunks} passages '
-            f"indexed in {html.escape(status.path)}{skipped_html}</div>")
+    # Never the index's path: a page on a network shows nothing of the server's disk.
+    return (f'<div class="nqa-meta">{counted(status.documents, "article")}, '
+            f'{counted(status.chunks, "passage")} indexed{skipped_html}</div>')
 
 
 def _message(role: str, content: str) -> dict:
