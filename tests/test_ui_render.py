@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.result import Answer, Citation, Conflict, Position
+from qa.result import Answer, Citation, Conflict, Position, Source
 from ui import render
 from ui.app import chat_turn, open_citation
 from ui.examples import Doc, example_questions, office_questions, speaker_questions
@@ -61,7 +61,7 @@ def test_article_text_and_question_are_escaped_everywhere():
                                                    title=evil),))
     answer = Answer(evil, (position,), (), evil)
     pieces = [render.answer_html(answer, 0, {"d": TEXT}), render.sources_html(answer, 0),
-              render.article_html("d", evil, evil, TEXT, [(0, 5, 1)], note=evil)]
+              render.article_html(Source("d", evil, evil, evil, evil), TEXT, [(0, 5, 1)], note=evil)]
     for piece in pieces:
         assert "<img" not in piece and "<script" not in piece
         assert "&lt;" in piece

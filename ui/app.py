@@ -17,7 +17,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from index import Report, counted, shown
-from qa import Answer
+from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
@@ -87,12 +87,12 @@ CSS = """
 @keyframes nqa-spin { to { transform: rotate(360deg); } }
 .nqa-sources { margin: .3em 0 .8em 0; padding: 0; list-style: none; }
 .nqa-sources li { margin-bottom: .5em; }
-.nqa-source { display: block; text-decoration: none; color: inherit; cursor: pointer;
-  text-align: left; padding: .3em .5em; border-radius: 6px;
+.nqa-source { text-align: left; padding: .3em .5em; border-radius: 6px;
   border: 1px solid var(--border-color-primary); }
 .nqa-source-cites { font-size: .85em; color: var(--body-text-color-subdued); }
-.nqa-source:hover { background: var(--background-fill-secondary); }
 .nqa-source-title { display: block; font-weight: 600; }
+.nqa-url { color: inherit; text-decoration: underline; }
+.nqa-open { color: var(--color-accent); font-weight: 600; text-decoration: none; }
 .nqa-sources-for, .nqa-meta, .nqa-note { color: var(--body-text-color-subdued); font-size: .85em; }
 .nqa-article { padding: .6em .8em; border: 1px solid var(--border-color-primary);
   border-radius: 8px; }
@@ -192,8 +192,8 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
     note = f"Cited for: {answer.question}"
     if not any(number == parsed[1] for _, _, number in spans):
         note += " (the article has changed since, so the quote cannot be marked)"
-    return render.article_html(article.doc_id, article.title, article.date, article.text,
-                               spans, focus=parsed[1], note=note)
+    return render.article_html(Source.of(article), article.text, spans, focus=parsed[1], note=note,
+                               page=cited.page)
 
 
 # Articles ----------------------------------------------------------------------
@@ -223,8 +223,7 @@ def _chosen(backend: Backend, doc_id: str | None, ids: list[str] | None = None) 
     dropdown = gr.Dropdown(value=shown) if ids is None else gr.Dropdown(choices=ids, value=shown)
     if article is None:
         return dropdown, render.placeholder_html("Select a document in the table to read it."), None
-    return (dropdown, render.article_html(article.doc_id, article.title, article.date,
-                                          article.text), shown)
+    return dropdown, render.article_html(Source.of(article), article.text), shown
 
 
 def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
