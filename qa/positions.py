@@ -27,7 +27,7 @@ from qa.question import Question
 from qa.reader import Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, name_words, value_key
-from qa.when import Period, parse_date, published, readable_date
+from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # A disagreement is claimed only when it is more likely than not that the sources state
@@ -98,7 +98,7 @@ def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
         member = typed(span)
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
     chosen = sorted((g for g in _merge_contained(list(groups.values())) if g.score >= threshold),
-                    key=lambda g: (not _said_in(g, period), -len(g.docs), -g.score))
+                    key=lambda g: (*_standing(g, period), g.score), reverse=True)
     rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
@@ -107,10 +107,17 @@ def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
                 rivals[i].add(j)
                 rivals[j].add(i)
     positions = tuple(
-        _position(g, disputed=any(len(chosen[j].docs) > len(g.docs) for j in rivals[i]))
+        _position(g, disputed=any(_standing(chosen[j], period) > _standing(g, period)
+                                  for j in rivals[i]))
         for i, g in enumerate(chosen))
     conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
     return positions, conflicts
+
+
+def _standing(group: _Group, period: Period | None) -> tuple[bool, int]:
+    """What puts one side above another: being said in the period the question names, then
+    the number of sources. The side below a rival is the disputed one."""
+    return _said_in(group, period), len(group.docs)
 
 
 def _said_in(group: _Group, period: Period | None) -> bool:
@@ -234,12 +241,10 @@ def _timeline(newest_first: list[int], dates: dict[int, list[date]],
               positions: tuple[Position, ...]) -> str:
     """"the newer source, 3 Nov 2025, says 'A'; the older, 21 Oct 2025, says 'B'": who said
     what when, newest first, so a change over time reads as one."""
-    ranks = (["the newer", "the older"] if len(newest_first) == 2 else
-             ["the newest", *["an earlier"] * (len(newest_first) - 2), "the oldest"])
     parts = []
-    for n, (rank, i) in enumerate(zip(ranks, newest_first, strict=True)):
+    for n, (rank, i) in enumerate(zip(time_ranks(len(newest_first)), newest_first, strict=True)):
         plural = positions[i].support > 1
-        who = f"{rank} {'sources' if plural else 'source'}" if n == 0 else rank
+        who = f"the {rank} {'sources' if plural else 'source'}" if n == 0 else f"the {rank}"
         first, latest = dates[i][0], dates[i][-1]
         when = _day(latest) if first == latest else f"{_day(first)} to {_day(latest)}"
         parts.append(f"{who}, {when}, {'say' if plural else 'says'} {positions[i].text!r}")

@@ -101,6 +101,14 @@ def readable_date(text: str) -> str:
     return f"{day.day} {calendar.month_abbr[day.month]} {day.year}"
 
 
+def time_ranks(count: int) -> list[str]:
+    """Words for `count` things in time order, newest first: newer, older; newest, earlier,
+    ..., oldest."""
+    if count == 2:
+        return ["newer", "older"]
+    return ["newest", *["earlier"] * (count - 2), "oldest"][:count]
+
+
 T = TypeVar("T")
 
 

@@ -25,6 +25,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from qa.result import Answer, Citation, Position, Source
+from qa.when import readable_date, time_ranks
 
 NO_ANSWER = "No answer in these articles."
 CONTEXT_CHARS = 140   # of the cited sentence shown on each side of a quote
@@ -165,6 +166,13 @@ def _side_label(position: Position) -> str:
     return "Majority:" if position.support > 1 else "One side:"
 
 
+def _time_labels(positions: Sequence[Position]) -> list[str]:
+    """"Newer, 3 Nov 2025:" and "Older, 21 Oct 2025:" for the sides of a disagreement in time,
+    which come newest first: there the date tells them apart, not the count of sources."""
+    return [f"{rank.capitalize()}, {readable_date(max(c.published or c.date for c in p.citations))}:"
+            for rank, p in zip(time_ranks(len(positions)), positions, strict=True)]
+
+
 def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None = None) -> str:
     """The assistant's reply: disagreements first and clearly marked, then other positions.
 
@@ -184,11 +192,15 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
     for conflict in answer.conflicts:
         sides = [i for i in conflict.answers if 0 <= i < len(answer.answers)]
         in_conflict.update(sides)
-        body = "".join(position_html(answer.answers[i], numbered, answer_no,
-                                     _side_label(answer.answers[i]), texts) for i in sides)
-        parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">'
-                     f"⚠ Sources disagree</div><div class=\"nqa-reason\">"
-                     f"{escape(conflict.reason)}</div>{body}</div>")
+        positions = [answer.answers[i] for i in sides]
+        labels = (_time_labels(positions) if conflict.in_time
+                  else [_side_label(p) for p in positions])
+        body = "".join(position_html(p, numbered, answer_no, label, texts)
+                       for p, label in zip(positions, labels, strict=True))
+        title = "⚠ Sources disagree" + (": they were written at different times"
+                                        if conflict.in_time else "")
+        parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">{title}</div>'
+                     f'<div class="nqa-reason">{escape(conflict.reason)}</div>{body}</div>')
     rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict]
     if rest and in_conflict:
         parts.append('<div class="nqa-also">Also found:</div>')
