@@ -80,7 +80,7 @@ def typed(span: Span) -> Typed:
             best, label = overlap, entity.label
     if best * 2 < span.end - span.start:
         label = "TEXT"
-    return Typed(span, label, value_key(span.text, label, span.passage.article.date))
+    return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 
 def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
@@ -129,7 +129,9 @@ def _contains(fuller: str, key: str) -> bool:
     """Whether the answer `fuller` says all that `key` says, and more."""
     kind_a, _, a = fuller.partition(":")
     kind_b, _, b = key.partition(":")
-    if a == b:      # the same words, typed in one source and plain text in another
+    # The same words, typed in one source and plain text in another (a name's key holds
+    # its words sorted: "Piet Aldous" is "name:aldous piet" beside "text:piet aldous").
+    if a == b or (kind_a == "name" and kind_b == "text" and a == " ".join(sorted(name_words(b)))):
         return kind_b == "text" and kind_a != "text"
     if not b:
         return False
