@@ -7,9 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from index import Article, Skipped
 from qa.result import Answer, Citation, Conflict, Position, Source
 from ui import render
-from ui.app import chat_turn, open_citation
+from ui.app import _status_html, chat_turn, open_citation
 from ui.examples import Doc, example_questions, office_questions, speaker_questions
 from ui.uploads import safe_name, stage
 
@@ -224,3 +225,75 @@ def test_a_whole_sentence_answer_is_not_quoted_twice():
     assert page.count(sentence) == 1
     named = render.answer_html(disagreement(), 0, {"c": TEXT})
     assert named.count("Taro Kono") == 2          # the value, and the quote in its sentence
+
+
+def sourced(url: str = "https://news.example/a?x=1&y=2", page: int | None = None) -> Citation:
+    start = TEXT.index("Sanae Takaichi")
+    return Citation("a", "China, Japan officials <hold> talks", start, start + 14, "Sanae Takaichi",
+                    0, len(TEXT), "2025-11-18", url=url, outlet="Kyodo News",
+                    published="2025-11-18", page=page)
+
+
+def one_source(citation: Citation) -> Answer:
+    return Answer("Who?", (Position("Sanae Takaichi", 0.9, 1, False, (citation,)),))
+
+
+def views(citation: Citation) -> list[str]:
+    """Every place the page names a source: beside the quote, the sources panel, the viewer."""
+    answer = one_source(citation)
+    return [render.answer_html(answer, 0, {"a": TEXT}), render.sources_html(answer, 0),
+            render.article_html(citation.source, TEXT, [(citation.start, citation.end, 1)],
+                                page=citation.page)]
+
+
+def test_each_citation_names_outlet_date_and_title_linked_to_its_address():
+    for view in views(sourced()):
+        assert "Kyodo News · 18 Nov 2025 · " in view
+        assert ('<a class="nqa-url" href="https://news.example/a?x=1&amp;y=2" target="_blank" '
+                'rel="noopener noreferrer">China, Japan officials &lt;hold&gt; talks</a>') in view
+        assert "p. " not in view
+
+
+def test_a_page_number_is_shown_when_the_citation_has_one():
+    for view in views(sourced(page=3)):
+        assert " · p. 3" in view
+    assert sourced(page=3).header() == (
+        "Kyodo News · 18 Nov 2025 · China, Japan officials <hold> talks · p. 3")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x",
+                                 "file:///etc/passwd", "/srv/news/a.html", "https://", ""])
+def test_only_web_addresses_become_links(url: str):
+    for view in views(sourced(url=url)):
+        assert "nqa-url" not in view and "javascript" not in view.lower()
+        assert "China, Japan officials &lt;hold&gt; talks" in view
+
+
+def test_an_address_cannot_break_out_of_its_attribute():
+    for view in views(sourced(url='https://news.example/"><script>x</script>')):
+        assert "<script" not in view and 'href="https://news.example/&quot;&gt;&lt;script' in view
+
+
+def test_a_source_without_outlet_or_date_shows_its_title_alone():
+    bare = Citation("b", "Plain title", 0, 4, "date", 0, 10)
+    assert render.source_html(bare.source) == "Plain title"
+    assert bare.header() == "Plain title"
+
+
+def test_the_page_never_shows_a_server_path():
+    """An article's path, a skipped file's path, an error naming a file: only names show."""
+    answer = disagreement()
+    backend = FakeBackend(answer)
+    backend.article = lambda doc_id: Article(doc_id, TEXT, title="T", date="2025-11-17",
+                                             path=f"/srv/newsroom/private/{doc_id}.txt")
+    backend.status = lambda: SimpleNamespace(documents=3, chunks=9, skipped=[
+        Skipped("/srv/newsroom/private/scan.pdf",
+                "PermissionError: [Errno 13] Permission denied: '/srv/newsroom/private/scan.pdf'")])
+    pages = [open_citation(backend, [answer], "#cite-0-1"), _status_html(backend),
+             *[step[1][-1]["content"] for step in chat_turn(backend, "Who?", [], [])],
+             *[step[1][-1]["content"] for step in chat_turn(
+                 FakeBackend(FileNotFoundError(2, "No such file", "/srv/newsroom/index/x.faiss")),
+                 "Who?", [], [])]]
+    for page in pages:
+        assert "/srv" not in page and "newsroom" not in page
+    assert "scan.pdf" in pages[1] and "x.faiss" in pages[-1]

@@ -119,8 +119,8 @@ def _status_html(backend: Backend) -> str:
     """Counts, and the files the index could not read (from any writer: a build on the
     command line, the folder watcher), each with its reason."""
     status = backend.status()
-    skipped = "".join(f"<li><code>{html.escape(shown(s.path))}</code>: {html.escape(s.reason)}</li>"
-                      for s in status.skipped)
+    skipped = "".join(f"<li><code>{html.escape(render.without_paths(shown(s.path)))}</code>: "
+                      f"{html.escape(render.without_paths(s.reason))}</li>" for s in status.skipped)
     skipped_html = (f"<details><summary>{counted(len(status.skipped), 'file')} skipped</summary>"
                     f"<ul>{skipped}</ul></details>") if skipped else ""
     # Never the index's path: a page on a network shows nothing of the server's disk.
@@ -151,7 +151,7 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
         answer = backend.ask(question, history=answers)
     except Exception as error:  # the page must survive any failure of one question
         history = [*history[:-1], _message("assistant", render.placeholder_html(
-            f"Could not answer: {type(error).__name__}: {error}"))]
+            render.without_paths(f"Could not answer: {type(error).__name__}: {error}")))]
         yield "", history, answers, gr.skip(), gr.skip()
         return
     answers = [*answers, answer]
@@ -206,7 +206,8 @@ def _table(backend: Backend) -> list[list[Any]]:
 
 def report_html(report: Report) -> str:
     """The write's summary line, then every id it touched, kept apart or skipped, escaped."""
-    details = "".join(f"<li>{html.escape(line.strip())}</li>" for line in report.details())
+    details = "".join(f"<li>{html.escape(render.without_paths(line.strip()))}</li>"
+                      for line in report.details())
     return (f'<div class="nqa-report"><strong>{html.escape(report.headline())}</strong>'
             f"{f'<ul>{details}</ul>' if details else ''}</div>")
 

@@ -87,6 +87,17 @@ def short_title(title: str, words: int = SHORT_TITLE_WORDS) -> str:
     return " ".join(parts[:words]).rstrip(".,;:…") + "…" if len(parts) > words else title
 
 
+# An absolute POSIX path inside a message ("... denied: '/srv/news/a.txt'"): not one that
+# is part of a URL (after ":" or "/") or of a relative path or word.
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"<>]+/)*([^\s/'\"<>,;)]+)/?")
+
+
+def without_paths(text: str) -> str:
+    """`text` with each absolute path cut to its last part: messages from the index or from
+    Python name files by where the server keeps them, which is nobody's business on the page."""
+    return _SERVER_PATH.sub(lambda match: match.group(1), text)
+
+
 def safe_url(url: str) -> str:
     """`url` when it is an http(s) address with a host, else "": only those become links."""
     try:
