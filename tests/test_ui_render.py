@@ -297,3 +297,30 @@ def test_the_page_never_shows_a_server_path():
     for page in pages:
         assert "/srv" not in page and "newsroom" not in page
     assert "scan.pdf" in pages[1] and "x.faiss" in pages[-1]
+
+
+def test_the_sources_panel_lists_every_cited_page_of_an_article_once():
+    first, second = sourced(page=3), sourced(page=5)
+    second = Citation(**{**second.to_dict(), "start": TEXT.index("Taro Kono"),
+                         "end": TEXT.index("Taro Kono") + 9, "quote": "Taro Kono"})
+    answer = Answer("Who?", (Position("Sanae Takaichi", 0.9, 1, False, (first,)),
+                             Position("Taro Kono", 0.9, 1, False, (second,))))
+    panel = render.sources_html(answer, 0)
+    assert panel.count("nqa-source-title") == 1 and "talks</a> · pp. 3, 5</div>" in panel
+
+
+def test_a_disagreement_in_time_labels_its_sides_newer_and_older():
+    newer = Position("Sanae Takaichi", 0.9, 1, False, (sourced(),))
+    start = TEXT.index("Taro Kono")
+    older = Position("Taro Kono", 0.9, 1, False, (Citation(
+        "c", "Old story", start, start + 9, "Taro Kono", 0, len(TEXT), "2025-10-21",
+        published="2025-10-21"),))
+    timeline = ("the newer source, 18 Nov 2025, says 'Sanae Takaichi'; "
+                "the older, 21 Oct 2025, says 'Taro Kono'")
+    answer = Answer("Who?", (older, newer), (Conflict((1, 0), f"the sources differ: {timeline}",
+                                                      in_time=True, timeline=timeline),))
+    page = render.answer_html(answer, 0, {"a": TEXT, "c": TEXT})
+    assert "written at different times" in page and "the newer source, 18 Nov 2025" in page
+    assert page.index("Newer, 18 Nov 2025:") < page.index("Older, 21 Oct 2025:")
+    assert page.index("Sanae Takaichi") < page.index("Taro Kono")
+    assert "Disputed" not in page and timeline in answer.to_text()

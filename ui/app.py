@@ -103,6 +103,11 @@ CSS = """
 .nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
 .nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
 .nqa-report pre { white-space: pre-wrap; }
+/* A phone (390x844) shows the question box without scrolling: the chat takes half the
+   screen instead of its desktop 600px; dvh leaves out the browser's own bars. */
+@media (max-width: 640px) {
+  #nqa-chat { height: 50vh !important; height: 50dvh !important; min-height: 240px; }
+}
 """
 
 

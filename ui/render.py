@@ -107,17 +107,21 @@ def safe_url(url: str) -> str:
     return parts.geturl() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
-def source_html(source: Source, page: int | None = None, short: bool = False) -> str:
+def source_html(source: Source, pages: Iterable[int | None] = (), short: bool = False) -> str:
     """"Outlet · 18 Nov 2025 · Title · p. 3", each part escaped, unknown parts left out; the
-    title links to the article's address in a new tab when it has a safe one. `short` cuts
-    the title to a few words (beside a quote; the sources panel has it whole)."""
+    title links to the article's address in a new tab when it has a safe one. `pages` are
+    those cited ("pp. 3, 5" for two); `short` cuts the title to a few words (beside a quote;
+    the sources panel has it whole)."""
+    cited = sorted({page for page in pages if page})
+    numbers = "p. " if len(cited) == 1 else "pp. "
     title = source.title or source.doc_id
     title_html = escape(short_title(title) if short else title)
     url = safe_url(source.url)
     if url:
         title_html = (f'<a class="nqa-url" href="{escape(url)}" target="_blank" '
                       f'rel="noopener noreferrer">{title_html}</a>')
-    return " · ".join([*map(escape, source.byline()), title_html, *([f"p. {page}"] if page else [])])
+    return " · ".join([*map(escape, source.byline()), title_html,
+                       *([numbers + ", ".join(map(str, cited))] if cited else [])])
 
 
 def _plural(count: int, word: str) -> str:
@@ -164,7 +168,7 @@ def position_html(position: Position, numbered: Sequence[Numbered], answer_no: i
     quotes = "".join(
         f'<li>{_marker(answer_no, n.number)} '
         f'{_quote_unless_value(n.citation, position, texts)}'
-        f'<span class="nqa-from">— {source_html(n.citation.source, n.citation.page, short=True)}'
+        f'<span class="nqa-from">— {source_html(n.citation.source, [n.citation.page], short=True)}'
         f'</span></li>' for n in mine)
     css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
     return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
@@ -234,11 +238,11 @@ def sources_html(answer: Answer | None, answer_no: int) -> str:
     items = []
     for doc_id, cited in by_doc.items():
         first = cited[0].citation
-        pages = sorted({n.citation.page for n in cited if n.citation.page})
         markers = "".join(_marker(answer_no, n.number) for n in cited)
+        pages = [n.citation.page for n in cited]
         items.append(
-            f'<li class="nqa-source"><div class="nqa-source-title">{source_html(first.source)}'
-            f'{"".join(f" · p. {page}" for page in pages)}</div>'
+            f'<li class="nqa-source"><div class="nqa-source-title">'
+            f'{source_html(first.source, pages)}</div>'
             f'<div class="nqa-source-cites"><a class="nqa-open" '
             f'href="{cite_href(answer_no, cited[0].number)}">Read it here</a> · cited as {markers}'
             f' · <span class="nqa-meta">{escape(doc_id)}</span></div></li>')
@@ -290,7 +294,7 @@ def article_html(source: Source, text: str, spans: Iterable[tuple[int, int, int]
     then the full text with the cited spans marked."""
     note_html = f'<div class="nqa-note">{escape(note)}</div>' if note else ""
     return (f'<article class="nqa-article" data-doc="{escape(source.doc_id)}">'
-            f'<h3 class="nqa-article-title">{source_html(source, page)}</h3>'
+            f'<h3 class="nqa-article-title">{source_html(source, [page])}</h3>'
             f'<div class="nqa-meta">{escape(source.doc_id)}</div>'
             f'{note_html}<div class="nqa-body">{highlighted_text(text, spans, focus)}</div>'
             f"</article>")
