@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from qa.answer import ask, warm_up
-    from qa.result import Answer, Citation, Conflict, Position
+    from qa.result import Answer, Citation, Conflict, Position, Source
 
 _HOME = {"ask": "qa.answer", "warm_up": "qa.answer", "Answer": "qa.result", "Citation": "qa.result",
-         "Conflict": "qa.result", "Position": "qa.result"}
+         "Conflict": "qa.result", "Position": "qa.result", "Source": "qa.result"}
 
-__all__ = ["Answer", "Citation", "Conflict", "Position", "ask", "warm_up"]
+__all__ = ["Answer", "Citation", "Conflict", "Position", "Source", "ask", "warm_up"]
 
 
 def __getattr__(name: str) -> object:

@@ -1,8 +1,9 @@
 """`ask()`: retrieve passages, read them, weigh what each source says.
 
 question (a follow-up made to stand on its own: qa.followup) -> hybrid retrieval
-(qa.retrieve) -> windows to read (qa.windows) -> the reader's span per window (qa.reader)
--> positions and conflicts (qa.positions) -> Answer. This module only orchestrates.
+(qa.retrieve) -> sources of the time the question names first (qa.when) -> windows to read
+(qa.windows) -> the reader's span per window (qa.reader) -> positions and conflicts
+(qa.positions) -> Answer. This module only orchestrates.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from qa.question import analyse_question
 from qa.reader import Reader, load_reader
 from qa.result import Answer
 from qa.retrieve import retrieve
+from qa.when import period_of, prefer, published
 from qa.windows import windows
 
 MAX_QUESTION_CHARS = 1000
@@ -80,9 +82,12 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
             return Answer(asked, (), message="The index is empty: add articles first.", understood=question)
         vector = idx.embedder.encode([question])[0]
         retrieved = retrieve(idx, question, vector, sources=k)
-    chosen = windows([r.passage for r in retrieved], question, vector)
+    period = period_of(question)
+    passages = prefer([r.passage for r in retrieved], period, lambda p: published(p.article))
+    chosen = windows(passages, question, vector)
     reader = reader or load_reader()
     spans = reader.read(question, chosen, min_confidence=0.0)
-    positions, conflicts = weigh(spans, analyse_question(question), reader.calibration.threshold)
+    positions, conflicts = weigh(spans, analyse_question(question), reader.calibration.threshold,
+                                 period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

@@ -16,14 +16,18 @@ false "Sources disagree" is as bad as a hidden one.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
 from index import Passage, counted
 from qa.question import Question
 from qa.reader import Span
-from qa.result import Citation, Conflict, Position
+from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, name_words, value_key
+from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # A disagreement is claimed only when it is more likely than not that the sources state
@@ -76,15 +80,16 @@ def typed(span: Span) -> Typed:
             best, label = overlap, entity.label
     if best * 2 < span.end - span.start:
         label = "TEXT"
-    return Typed(span, label, value_key(span.text, label, span.passage.article.date))
+    return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 
-def weigh(spans: list[Span], question: Question,
-          threshold: float = 0.0) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
+def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
+          period: Period | None = None) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
     """Positions best first (most sources, then confidence), and the conflicts among them.
 
     A position is kept when its score reaches `threshold`: a value two sources read with
-    middling confidence can be an answer where either alone would not."""
+    middling confidence can be an answer where either alone would not. When the question
+    names a `period` ("in 2023"), positions with a source dated then come first."""
     votes: dict[str, Span] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
         votes.setdefault(span.doc_id, span)
@@ -93,7 +98,7 @@ def weigh(spans: list[Span], question: Question,
         member = typed(span)
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
     chosen = sorted((g for g in _merge_contained(list(groups.values())) if g.score >= threshold),
-                    key=lambda g: (-len(g.docs), -g.score))
+                    key=lambda g: (*_standing(g, period), g.score), reverse=True)
     rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
@@ -102,17 +107,31 @@ def weigh(spans: list[Span], question: Question,
                 rivals[i].add(j)
                 rivals[j].add(i)
     positions = tuple(
-        _position(g, disputed=any(len(chosen[j].docs) > len(g.docs) for j in rivals[i]))
+        _position(g, disputed=any(_standing(chosen[j], period) > _standing(g, period)
+                                  for j in rivals[i]))
         for i, g in enumerate(chosen))
     conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
     return positions, conflicts
+
+
+def _standing(group: _Group, period: Period | None) -> tuple[bool, int]:
+    """What puts one side above another: being said in the period the question names, then
+    the number of sources. The side below a rival is the disputed one."""
+    return _said_in(group, period), len(group.docs)
+
+
+def _said_in(group: _Group, period: Period | None) -> bool:
+    return period is not None and any(period.holds(parse_date(published(m.span.passage.article)))
+                                      for m in group.members)
 
 
 def _contains(fuller: str, key: str) -> bool:
     """Whether the answer `fuller` says all that `key` says, and more."""
     kind_a, _, a = fuller.partition(":")
     kind_b, _, b = key.partition(":")
-    if a == b:      # the same words, typed in one source and plain text in another
+    # The same words, typed in one source and plain text in another (a name's key holds
+    # its words sorted: "Piet Aldous" is "name:aldous piet" beside "text:piet aldous").
+    if a == b or (kind_a == "name" and kind_b == "text" and a == " ".join(sorted(name_words(b)))):
         return kind_b == "text" and kind_a != "text"
     if not b:
         return False
@@ -206,9 +225,36 @@ def _components(rivals: dict[int, set[int]]) -> list[list[int]]:
 def _conflict(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> Conflict:
     kinds = {_KINDS.get(groups[i].label) or _KINDS.get(_kind(groups[i])) for i in side}
     what = kinds.pop() if len(kinds) == 1 and None not in kinds else "answers"
+    # In time only when every source is dated and each side's dates all follow the next's.
+    dates = {i: sorted(parse_date(published(m.span.passage.article)) or date.min for m in groups[i].members)
+             for i in side}
+    newest_first = sorted(side, key=lambda i: dates[i][-1], reverse=True)
+    if all(d[0] > date.min for d in dates.values()) and all(
+            dates[a][0] > dates[b][-1] for a, b in pairwise(newest_first)):
+        timeline = _timeline(newest_first, dates, positions)
+        return Conflict(tuple(newest_first), f"the sources name different {what} at different "
+                        f"times: {timeline}", in_time=True, timeline=timeline)
     described = "; ".join(f"{positions[i].text!r} ({counted(positions[i].support, 'source')})"
                           for i in side)
     return Conflict(tuple(side), f"the sources name different {what}: {described}")
+
+
+def _timeline(newest_first: list[int], dates: dict[int, list[date]],
+              positions: tuple[Position, ...]) -> str:
+    """"the newer source, 3 Nov 2025, says 'A'; the older, 21 Oct 2025, says 'B'": who said
+    what when, newest first, so a change over time reads as one."""
+    parts = []
+    for n, (rank, i) in enumerate(zip(time_ranks(len(newest_first)), newest_first, strict=True)):
+        plural = positions[i].support > 1
+        who = f"the {rank} {'sources' if plural else 'source'}" if n == 0 else f"the {rank}"
+        first, latest = dates[i][0], dates[i][-1]
+        when = _day(latest) if first == latest else f"{_day(first)} to {_day(latest)}"
+        parts.append(f"{who}, {when}, {'say' if plural else 'says'} {positions[i].text!r}")
+    return "; ".join(parts)
+
+
+def _day(day: date) -> str:
+    return readable_date(day.isoformat())
 
 
 def _qualifier(passage: Passage, subject: str) -> str:
@@ -248,12 +294,22 @@ def _position(group: _Group, disputed: bool) -> Position:
 
 
 def _citation(span: Span) -> Citation:
-    """The quote and the sentence it stands in, so a reader sees the answer in context."""
+    """The quote and the sentence it stands in, so a reader sees the answer in context, and
+    the source as a reader names it (qa.result.Source)."""
     passage = span.passage
     sentence = next((s for s in passage.sentences if s.start <= span.start < s.end), None)
     first = sentence.start if sentence else span.start
     last = max(sentence.end, span.end) if sentence else span.end
-    article = passage.article
-    return Citation(doc_id=span.doc_id, title=article.title, start=span.start, end=span.end,
+    source = Source.of(passage.article)
+    return Citation(doc_id=span.doc_id, title=source.title, start=span.start, end=span.end,
                     quote=span.text, sentence_start=min(first, span.start), sentence_end=last,
-                    date=article.date)
+                    date=passage.article.date, url=source.url, outlet=source.outlet,
+                    published=source.published, page=_page(passage.article, span.start))
+
+
+def _page(article: object, offset: int) -> int | None:
+    """The page (from 1) that holds `offset`, for articles read from a paged file: their
+    `pages` holds each page's first offset into the text, in order. None otherwise."""
+    starts = getattr(article, "pages", None) or ()
+    page = bisect_right(starts, offset)
+    return page or None

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import TypedDict
 
 from index.names import counted
+from qa.when import published, readable_date
 
 
 # The shapes of to_dict(): what programs get from `--json` and the page's /ask, spelt out
@@ -24,6 +25,10 @@ class CitationDict(TypedDict):
     sentence_start: int
     sentence_end: int
     date: str
+    url: str
+    outlet: str
+    published: str
+    page: int | None
 
 
 class PositionDict(TypedDict):
@@ -38,6 +43,8 @@ class PositionDict(TypedDict):
 class ConflictDict(TypedDict):
     answers: list[int]
     reason: str
+    in_time: bool
+    timeline: str
 
 
 class AnswerDict(TypedDict):
@@ -51,8 +58,39 @@ class AnswerDict(TypedDict):
 
 
 @dataclass(frozen=True)
+class Source:
+    """An article as a reader names it: outlet, publication date (ISO when known), title, link.
+
+    The one place that reads these from an Article: with getattr, so that an Article that
+    does not keep `outlet` or `published` apart yet (its JSON `source` names the outlet,
+    its `date` the day) gives the same answers."""
+
+    doc_id: str
+    title: str = ""
+    outlet: str = ""
+    published: str = ""
+    url: str = ""
+
+    @classmethod
+    def of(cls, article: object) -> Source:
+        return cls(doc_id=str(getattr(article, "doc_id", "")), title=getattr(article, "title", ""),
+                   outlet=getattr(article, "outlet", "") or getattr(article, "source", "") or "",
+                   published=published(article), url=getattr(article, "url", "") or "")
+
+    def byline(self) -> list[str]:
+        """Outlet and date ("Kyodo News", "18 Nov 2025"), those that are known."""
+        return [part for part in (self.outlet, readable_date(self.published)) if part]
+
+    def header(self, page: int | None = None) -> str:
+        """"Kyodo News · 18 Nov 2025 · China, Japan officials hold talks · p. 3", without
+        the parts that are not known."""
+        return " · ".join([*self.byline(), self.title or self.doc_id, *([f"p. {page}"] if page else [])])
+
+
+@dataclass(frozen=True)
 class Citation:
-    """Where a position is said: a quote, its span, and the sentence around it."""
+    """Where a position is said: a quote, its span, and the sentence around it; and the
+    source as a reader names it: outlet, publication date (ISO when known), link, page."""
 
     doc_id: str
     title: str
@@ -62,9 +100,20 @@ class Citation:
     sentence_start: int
     sentence_end: int
     date: str = ""
+    url: str = ""
+    outlet: str = ""
+    published: str = ""
+    page: int | None = None
 
     def to_dict(self) -> CitationDict:
         return CitationDict(**asdict(self))
+
+    @property
+    def source(self) -> Source:
+        return Source(self.doc_id, self.title, self.outlet, self.published or self.date, self.url)
+
+    def header(self) -> str:
+        return self.source.header(self.page)
 
 
 @dataclass(frozen=True)
@@ -91,13 +140,21 @@ class Position:
 
 @dataclass(frozen=True)
 class Conflict:
-    """Positions (indexes into `Answer.answers`) that cannot all be true, and why."""
+    """Positions (indexes into `Answer.answers`) that cannot all be true, and why.
+
+    `in_time` when every side's sources are dated and the sides' dates do not overlap: then
+    `answers` runs newest first and `timeline` says who said what when ("the newer source,
+    3 Nov 2025, says ...; the older, 21 Oct 2025, says ..."), since the answer may have
+    changed between them rather than the sources contradicting each other."""
 
     answers: tuple[int, ...]
     reason: str
+    in_time: bool = False
+    timeline: str = ""
 
     def to_dict(self) -> ConflictDict:
-        return ConflictDict(answers=list(self.answers), reason=self.reason)
+        return ConflictDict(answers=list(self.answers), reason=self.reason, in_time=self.in_time,
+                            timeline=self.timeline)
 
 
 @dataclass(frozen=True)
@@ -144,6 +201,6 @@ class Answer:
             lines.append(f"{n}. {position.text}{mark} — {counted(position.support, 'source')}, "
                          f"score {position.score:.2f}")
             for c in position.citations:
-                lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\"")
+                lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\" — {c.header()}")
         return "\n".join(lines)
 

@@ -12,6 +12,8 @@ from index import Article, Index, Passage
 from qa.positions import weigh
 from qa.question import analyse_question
 from qa.reader import Span
+from qa.result import Answer
+from qa.when import period_of
 
 STORIES = {
     "a": "date 2025-11-17 TOKYO: Prime Minister Sanae Takaichi met Masaaki Kanai on 18 November "
@@ -126,3 +128,91 @@ def test_two_spellings_of_one_name_do_not_conflict(passages) -> None:
     _, conflicts = weighed("Which bureau does Kanai head?", [
         span(passages, "e", "Asian and Oceanian Affairs Bureau"), span(passages, "f", "Asia-Oceania Bureau")])
     assert not conflicts
+
+
+# Sources with their dates and outlets kept apart from the text, as the index stores them.
+DATED = {
+    "oct21": ("2025-10-21", "Prime Minister Shigeru Ishiba met the envoy in Tokyo."),
+    "nov03": ("2025-11-03", "Prime Minister Sanae Takaichi met the envoy in Tokyo."),
+    "nov03b": ("2025-11-03", "Prime Minister Taro Kono met the envoy in Tokyo."),
+    "nov18": ("2025-11-18", "Prime Minister Shigeru Ishiba met the envoy in Osaka."),
+    "undated": ("", "Prime Minister Taro Kono met the envoy in Osaka."),
+    "nov05": ("2025-11-05", "Prime Minister Sanae Takaichi spoke in Nagoya."),
+    "sep30": ("2025-09-30", "Prime Minister Fumio Kishida met the envoy in Kyoto."),
+}
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, Passage]:
+    index = Index.open(Path(tmp_path_factory.mktemp("dated")) / "index")
+    index.add_articles([Article(doc_id, text, title=f"Envoy story {doc_id}", date=day,
+                                url=f"https://news.example/{doc_id}", source="Kyodo News")
+                        for doc_id, (day, text) in DATED.items()])
+    return {p.chunk.doc_id: p for p in index.passages(range(1, 100))}
+
+
+PM_TEXT = "Who is the prime minister of Japan?"
+
+
+def test_a_change_over_time_is_said_so_with_the_newer_side_first(dated) -> None:
+    positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
+                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+    assert len(conflicts) == 1 and conflicts[0].in_time
+    conflict = conflicts[0]
+    assert [positions[i].text for i in conflict.answers] == ["Sanae Takaichi", "Shigeru Ishiba"]
+    assert conflict.timeline == ("the newer source, 3 Nov 2025, says 'Sanae Takaichi'; "
+                                 "the older, 21 Oct 2025, says 'Shigeru Ishiba'")
+    assert conflict.reason.endswith(conflict.timeline) and "different people" in conflict.reason
+    assert conflict.to_dict()["in_time"] is True
+    assert conflict.timeline in Answer(PM_TEXT, positions, conflicts).to_text()
+
+
+def test_three_sides_in_time_read_newest_to_oldest(dated) -> None:
+    positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
+                                  span(dated, "sep30", "Fumio Kishida"),
+                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+    assert len(conflicts) == 1 and conflicts[0].in_time
+    assert [positions[i].text for i in conflicts[0].answers] == [
+        "Sanae Takaichi", "Shigeru Ishiba", "Fumio Kishida"]
+    assert conflicts[0].timeline == ("the newest source, 3 Nov 2025, says 'Sanae Takaichi'; "
+                                     "the earlier, 21 Oct 2025, says 'Shigeru Ishiba'; "
+                                     "the oldest, 30 Sep 2025, says 'Fumio Kishida'")
+
+
+def test_sides_whose_dates_overlap_are_not_ordered_in_time(dated) -> None:
+    positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
+                                  span(dated, "nov18", "Shigeru Ishiba"),
+                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+    # Ishiba's sources (21 Oct and 18 Nov) straddle Takaichi's (3 Nov): no clean change
+    # over time, so the disagreement reads as today, majority first.
+    assert len(conflicts) == 1 and not conflicts[0].in_time
+    assert [positions[i].text for i in conflicts[0].answers] == ["Shigeru Ishiba", "Sanae Takaichi"]
+
+
+@pytest.mark.parametrize("other", ["nov03b", "undated"])
+def test_equal_or_missing_dates_read_as_today(dated, other: str) -> None:
+    _, conflicts = weigh([span(dated, "nov03", "Sanae Takaichi"),
+                                  span(dated, other, "Taro Kono")], analyse_question(PM_TEXT))
+    assert len(conflicts) == 1 and not conflicts[0].in_time and conflicts[0].timeline == ""
+    assert conflicts[0].reason == ("the sources name different people: 'Sanae Takaichi' (1 source); "
+                                   "'Taro Kono' (1 source)")
+    assert list(conflicts[0].answers) == [0, 1]
+
+
+def test_a_citation_names_its_source_as_a_reader_does(dated) -> None:
+    positions, _ = weigh([span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+    citation = positions[0].citations[0]
+    assert (citation.outlet, citation.published, citation.url, citation.page) == (
+        "Kyodo News", "2025-11-03", "https://news.example/nov03", None)
+    assert citation.header() == "Kyodo News · 3 Nov 2025 · Envoy story nov03"
+    assert set(citation.to_dict()) >= {"doc_id", "title", "date", "url", "outlet", "published", "page"}
+
+
+def test_a_question_about_a_time_puts_the_source_of_then_first(dated) -> None:
+    spans = [span(dated, "nov03", "Sanae Takaichi"), span(dated, "nov05", "Sanae Takaichi"),
+             span(dated, "oct21", "Shigeru Ishiba")]
+    positions, _ = weigh(spans, analyse_question(PM_TEXT))
+    assert positions[0].text == "Sanae Takaichi" and positions[1].disputed
+    positions, _ = weigh(spans, analyse_question(PM_TEXT), period=period_of("in October 2025"))
+    assert [p.text for p in positions] == ["Shigeru Ishiba", "Sanae Takaichi"]
+    assert not positions[0].disputed and positions[1].disputed

@@ -10,6 +10,7 @@ import pytest
 
 from index import Article, Index
 from qa import Answer, ask
+from qa.result import CitationDict, ConflictDict
 from tests.conftest import REPO, python_env
 
 PM = "Who is the Prime Minister of Japan?"
@@ -108,7 +109,10 @@ def test_to_dict_has_the_documented_shape(seeds_index: Index) -> None:
     assert set(position) >= {"text", "score", "support", "disputed", "citations"}
     assert set(position["citations"][0]) >= {"doc_id", "title", "start", "end", "quote",
                                              "sentence_start", "sentence_end"}
-    assert all(set(c) == {"answers", "reason"} for c in data["conflicts"])
+    # Fields are only ever added (compatible), and each is in the schema /ask publishes.
+    assert all(set(c) == {"answers", "reason", "in_time", "timeline"} for c in data["conflicts"])
+    assert set(position["citations"][0]) == set(CitationDict.__annotations__)
+    assert set(data["conflicts"][0]) == set(ConflictDict.__annotations__)
     json.dumps(data)
 
 
@@ -207,3 +211,19 @@ def test_cli_output_into_a_closed_pipe_ends_quietly(seeds_build) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=180) == 0
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_prime_minister_sides_with_undated_sources_are_not_ordered_in_time(seeds_index: Index) -> None:
+    """Of the seeds only 000 carries a date (2025-11-17); 001 and 002 have none, so the
+    disagreement cannot be read as a change over time and keeps today's wording."""
+    assert [seeds_index.article(d).date for d in
+            ("000_51fa7298afb77037", "001_fb9a544a14055de9", "002_42f7c0e30c3b1ddd")] == [
+        "2025-11-17", "", ""]
+    answer = ask(PM, seeds_index)
+    conflict = answer.conflicts[0]
+    assert not conflict.in_time and conflict.timeline == ""
+    assert {answer.answers[i].text for i in conflict.answers} == {"Sanae Takaichi", "Taro Kono"}
+    assert "at different times" not in answer.to_text()
+    dated = [c for p in answer.answers for c in p.citations if c.doc_id.startswith("000")]
+    assert dated and dated[0].published == "2025-11-17"
+    assert "17 Nov 2025 · TOKYO: A senior Japanese diplomat" in answer.to_text()

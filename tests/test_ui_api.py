@@ -37,7 +37,7 @@ def test_ask_endpoint_returns_the_answer_as_a_dict(served):
     assert by_text["Taro Kono"]["disputed"] is True
     citation = by_text["Sanae Takaichi"]["citations"][0]
     assert set(citation) == {"doc_id", "title", "start", "end", "quote", "sentence_start",
-                             "sentence_end", "date"}
+                             "sentence_end", "date", "url", "outlet", "published", "page"}
     text = backend.article(citation["doc_id"]).text
     assert text[citation["start"]:citation["end"]] == citation["quote"] == "Sanae Takaichi"
 
@@ -57,3 +57,6 @@ def test_only_ask_is_offered_to_programs(served):
     assert set(returns["properties"]) == set(ask("Who?", index=served[1].index).to_dict())
     citation = returns["properties"]["answers"]["items"]["properties"]["citations"]["items"]
     assert citation["properties"]["start"] == {"type": "integer"}
+    assert {"url", "outlet", "published", "page"} <= set(citation["properties"])
+    conflict = returns["properties"]["conflicts"]["items"]["properties"]
+    assert conflict["in_time"] == {"type": "boolean"} and conflict["timeline"] == {"type": "string"}

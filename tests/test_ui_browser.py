@@ -106,7 +106,11 @@ def test_disagreement_shows_both_answers_with_their_sources(page: Page):
     expect(sources).to_have_count(3)
     for doc_id in ("000_51fa7298afb77037", "001_fb9a544a14055de9", "002_42f7c0e30c3b1ddd"):
         expect(page.locator("#nqa-sources")).to_contain_text(doc_id)
-    page.locator("#nqa-sources .nqa-source").first.click()
+    # Seed 000 carries its date: the source is named by date and title, never by a path.
+    expect(sources.filter(has_text="000_51fa7298afb77037")).to_contain_text(
+        "17 Nov 2025 · TOKYO: A senior Japanese diplomat")
+    expect(page.locator("#nqa-sources")).not_to_contain_text("/")
+    page.locator("#nqa-sources .nqa-source a.nqa-open").first.click()
     expect(page.locator("#nqa-viewer mark.nqa-focus")).to_have_text("Sanae Takaichi")
     shot = page.screenshot(full_page=True)
     if os.environ.get("UPDATE_SCREENSHOTS"):
@@ -122,9 +126,9 @@ def test_a_citation_opens_its_article_with_the_quote_marked(page: Page):
     expect(viewer.locator("mark.nqa-focus")).to_have_text(quote)
     expect(viewer.locator(".nqa-article-title")).to_contain_text("According to Japan")
     expect(viewer).to_contain_text("Kanai Takashi departs for China")   # the full text
-    dated = answer.locator(".nqa-position").first.locator("li", has_text="2025-11-17")
+    dated = answer.locator(".nqa-position").first.locator("li", has_text="17 Nov 2025")
     dated.locator("a.nqa-cite").first.click()
-    expect(viewer.locator(".nqa-meta")).to_contain_text("2025-11-17")
+    expect(viewer.locator(".nqa-article-title")).to_contain_text("17 Nov 2025 · TOKYO")
     expect(viewer.locator("mark.nqa-focus")).to_have_text("Sanae Takaichi")
 
 
@@ -192,3 +196,21 @@ def test_remove_names_the_article_shown_and_removes_it_only_when_confirmed(page:
     expect(documents).not_to_contain_text("ferrydale")
     expect(documents).to_contain_text(seed)
     expect(preview).to_contain_text("Select a document")
+
+
+def test_on_a_phone_the_question_box_is_above_the_fold(browser: Browser, url: str):
+    """At 390x844 (a common phone) the question box shows without scrolling."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=3)
+    phone = context.new_page()
+    try:
+        phone.goto(url)
+        box = phone.locator("#nqa-question textarea")
+        expect(box).to_be_visible(timeout=60_000)
+        bounds = box.bounding_box()
+        assert bounds is not None
+        assert bounds["y"] >= 0 and bounds["y"] + bounds["height"] <= 844, bounds
+        assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 390, bounds
+        assert phone.evaluate("window.scrollY") == 0
+    finally:
+        context.close()

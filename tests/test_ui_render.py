@@ -7,9 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.result import Answer, Citation, Conflict, Position
+from index import Article, Skipped
+from qa.result import Answer, Citation, Conflict, Position, Source
 from ui import render
-from ui.app import chat_turn, open_citation
+from ui.app import _status_html, chat_turn, open_citation
 from ui.examples import Doc, example_questions, office_questions, speaker_questions
 from ui.uploads import safe_name, stage
 
@@ -61,7 +62,7 @@ def test_article_text_and_question_are_escaped_everywhere():
                                                    title=evil),))
     answer = Answer(evil, (position,), (), evil)
     pieces = [render.answer_html(answer, 0, {"d": TEXT}), render.sources_html(answer, 0),
-              render.article_html("d", evil, evil, TEXT, [(0, 5, 1)], note=evil)]
+              render.article_html(Source("d", evil, evil, evil, evil), TEXT, [(0, 5, 1)], note=evil)]
     for piece in pieces:
         assert "<img" not in piece and "<script" not in piece
         assert "&lt;" in piece
@@ -224,3 +225,102 @@ def test_a_whole_sentence_answer_is_not_quoted_twice():
     assert page.count(sentence) == 1
     named = render.answer_html(disagreement(), 0, {"c": TEXT})
     assert named.count("Taro Kono") == 2          # the value, and the quote in its sentence
+
+
+def sourced(url: str = "https://news.example/a?x=1&y=2", page: int | None = None) -> Citation:
+    start = TEXT.index("Sanae Takaichi")
+    return Citation("a", "China, Japan officials <hold> talks", start, start + 14, "Sanae Takaichi",
+                    0, len(TEXT), "2025-11-18", url=url, outlet="Kyodo News",
+                    published="2025-11-18", page=page)
+
+
+def one_source(citation: Citation) -> Answer:
+    return Answer("Who?", (Position("Sanae Takaichi", 0.9, 1, False, (citation,)),))
+
+
+def views(citation: Citation) -> list[str]:
+    """Every place the page names a source: beside the quote, the sources panel, the viewer."""
+    answer = one_source(citation)
+    return [render.answer_html(answer, 0, {"a": TEXT}), render.sources_html(answer, 0),
+            render.article_html(citation.source, TEXT, [(citation.start, citation.end, 1)],
+                                page=citation.page)]
+
+
+def test_each_citation_names_outlet_date_and_title_linked_to_its_address():
+    for view in views(sourced()):
+        assert "Kyodo News · 18 Nov 2025 · " in view
+        assert ('<a class="nqa-url" href="https://news.example/a?x=1&amp;y=2" target="_blank" '
+                'rel="noopener noreferrer">China, Japan officials &lt;hold&gt; talks</a>') in view
+        assert "p. " not in view
+
+
+def test_a_page_number_is_shown_when_the_citation_has_one():
+    for view in views(sourced(page=3)):
+        assert " · p. 3" in view
+    assert sourced(page=3).header() == (
+        "Kyodo News · 18 Nov 2025 · China, Japan officials <hold> talks · p. 3")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x",
+                                 "file:///etc/passwd", "/srv/news/a.html", "https://", ""])
+def test_only_web_addresses_become_links(url: str):
+    for view in views(sourced(url=url)):
+        assert "nqa-url" not in view and "javascript" not in view.lower()
+        assert "China, Japan officials &lt;hold&gt; talks" in view
+
+
+def test_an_address_cannot_break_out_of_its_attribute():
+    for view in views(sourced(url='https://news.example/"><script>x</script>')):
+        assert "<script" not in view and 'href="https://news.example/&quot;&gt;&lt;script' in view
+
+
+def test_a_source_without_outlet_or_date_shows_its_title_alone():
+    bare = Citation("b", "Plain title", 0, 4, "date", 0, 10)
+    assert render.source_html(bare.source) == "Plain title"
+    assert bare.header() == "Plain title"
+
+
+def test_the_page_never_shows_a_server_path():
+    """An article's path, a skipped file's path, an error naming a file: only names show."""
+    answer = disagreement()
+    backend = FakeBackend(answer)
+    backend.article = lambda doc_id: Article(doc_id, TEXT, title="T", date="2025-11-17",
+                                             path=f"/srv/newsroom/private/{doc_id}.txt")
+    backend.status = lambda: SimpleNamespace(documents=3, chunks=9, skipped=[
+        Skipped("/srv/newsroom/private/scan.pdf",
+                "PermissionError: [Errno 13] Permission denied: '/srv/newsroom/private/scan.pdf'")])
+    pages = [open_citation(backend, [answer], "#cite-0-1"), _status_html(backend),
+             *[step[1][-1]["content"] for step in chat_turn(backend, "Who?", [], [])],
+             *[step[1][-1]["content"] for step in chat_turn(
+                 FakeBackend(FileNotFoundError(2, "No such file", "/srv/newsroom/index/x.faiss")),
+                 "Who?", [], [])]]
+    for page in pages:
+        assert "/srv" not in page and "newsroom" not in page
+    assert "scan.pdf" in pages[1] and "x.faiss" in pages[-1]
+
+
+def test_the_sources_panel_lists_every_cited_page_of_an_article_once():
+    first, second = sourced(page=3), sourced(page=5)
+    second = Citation(**{**second.to_dict(), "start": TEXT.index("Taro Kono"),
+                         "end": TEXT.index("Taro Kono") + 9, "quote": "Taro Kono"})
+    answer = Answer("Who?", (Position("Sanae Takaichi", 0.9, 1, False, (first,)),
+                             Position("Taro Kono", 0.9, 1, False, (second,))))
+    panel = render.sources_html(answer, 0)
+    assert panel.count("nqa-source-title") == 1 and "talks</a> · pp. 3, 5</div>" in panel
+
+
+def test_a_disagreement_in_time_labels_its_sides_newer_and_older():
+    newer = Position("Sanae Takaichi", 0.9, 1, False, (sourced(),))
+    start = TEXT.index("Taro Kono")
+    older = Position("Taro Kono", 0.9, 1, False, (Citation(
+        "c", "Old story", start, start + 9, "Taro Kono", 0, len(TEXT), "2025-10-21",
+        published="2025-10-21"),))
+    timeline = ("the newer source, 18 Nov 2025, says 'Sanae Takaichi'; "
+                "the older, 21 Oct 2025, says 'Taro Kono'")
+    answer = Answer("Who?", (older, newer), (Conflict((1, 0), f"the sources differ: {timeline}",
+                                                      in_time=True, timeline=timeline),))
+    page = render.answer_html(answer, 0, {"a": TEXT, "c": TEXT})
+    assert "written at different times" in page and "the newer source, 18 Nov 2025" in page
+    assert page.index("Newer, 18 Nov 2025:") < page.index("Older, 21 Oct 2025:")
+    assert page.index("Sanae Takaichi") < page.index("Taro Kono")
+    assert "Disputed" not in page and timeline in answer.to_text()

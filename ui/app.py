@@ -17,7 +17,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from index import Report, counted, shown
-from qa import Answer
+from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
@@ -87,12 +87,12 @@ CSS = """
 @keyframes nqa-spin { to { transform: rotate(360deg); } }
 .nqa-sources { margin: .3em 0 .8em 0; padding: 0; list-style: none; }
 .nqa-sources li { margin-bottom: .5em; }
-.nqa-source { display: block; text-decoration: none; color: inherit; cursor: pointer;
-  text-align: left; padding: .3em .5em; border-radius: 6px;
+.nqa-source { text-align: left; padding: .3em .5em; border-radius: 6px;
   border: 1px solid var(--border-color-primary); }
 .nqa-source-cites { font-size: .85em; color: var(--body-text-color-subdued); }
-.nqa-source:hover { background: var(--background-fill-secondary); }
 .nqa-source-title { display: block; font-weight: 600; }
+.nqa-url { color: inherit; text-decoration: underline; }
+.nqa-open { color: var(--color-accent); font-weight: 600; text-decoration: none; }
 .nqa-sources-for, .nqa-meta, .nqa-note { color: var(--body-text-color-subdued); font-size: .85em; }
 .nqa-article { padding: .6em .8em; border: 1px solid var(--border-color-primary);
   border-radius: 8px; }
@@ -103,6 +103,11 @@ CSS = """
 .nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
 .nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
 .nqa-report pre { white-space: pre-wrap; }
+/* A phone (390x844) shows the question box without scrolling: the chat takes half the
+   screen instead of its desktop 600px; dvh leaves out the browser's own bars. */
+@media (max-width: 640px) {
+  #nqa-chat { height: 50vh !important; height: 50dvh !important; min-height: 240px; }
+}
 """
 
 
@@ -119,8 +124,8 @@ def _status_html(backend: Backend) -> str:
     """Counts, and the files the index could not read (from any writer: a build on the
     command line, the folder watcher), each with its reason."""
     status = backend.status()
-    skipped = "".join(f"<li><code>{html.escape(shown(s.path))}</code>: {html.escape(s.reason)}</li>"
-                      for s in status.skipped)
+    skipped = "".join(f"<li><code>{html.escape(render.without_paths(shown(s.path)))}</code>: "
+                      f"{html.escape(render.without_paths(s.reason))}</li>" for s in status.skipped)
     skipped_html = (f"<details><summary>{counted(len(status.skipped), 'file')} skipped</summary>"
                     f"<ul>{skipped}</ul></details>") if skipped else ""
     # Never the index's path: a page on a network shows nothing of the server's disk.
@@ -151,7 +156,7 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
         answer = backend.ask(question, history=answers)
     except Exception as error:  # the page must survive any failure of one question
         history = [*history[:-1], _message("assistant", render.placeholder_html(
-            f"Could not answer: {type(error).__name__}: {error}"))]
+            render.without_paths(f"Could not answer: {type(error).__name__}: {error}")))]
         yield "", history, answers, gr.skip(), gr.skip()
         return
     answers = [*answers, answer]
@@ -192,8 +197,8 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
     note = f"Cited for: {answer.question}"
     if not any(number == parsed[1] for _, _, number in spans):
         note += " (the article has changed since, so the quote cannot be marked)"
-    return render.article_html(article.doc_id, article.title, article.date, article.text,
-                               spans, focus=parsed[1], note=note)
+    return render.article_html(Source.of(article), article.text, spans, focus=parsed[1], note=note,
+                               page=cited.page)
 
 
 # Articles ----------------------------------------------------------------------
@@ -206,7 +211,8 @@ def _table(backend: Backend) -> list[list[Any]]:
 
 def report_html(report: Report) -> str:
     """The write's summary line, then every id it touched, kept apart or skipped, escaped."""
-    details = "".join(f"<li>{html.escape(line.strip())}</li>" for line in report.details())
+    details = "".join(f"<li>{html.escape(render.without_paths(line.strip()))}</li>"
+                      for line in report.details())
     return (f'<div class="nqa-report"><strong>{html.escape(report.headline())}</strong>'
             f"{f'<ul>{details}</ul>' if details else ''}</div>")
 
@@ -223,8 +229,7 @@ def _chosen(backend: Backend, doc_id: str | None, ids: list[str] | None = None) 
     dropdown = gr.Dropdown(value=shown) if ids is None else gr.Dropdown(choices=ids, value=shown)
     if article is None:
         return dropdown, render.placeholder_html("Select a document in the table to read it."), None
-    return (dropdown, render.article_html(article.doc_id, article.title, article.date,
-                                          article.text), shown)
+    return dropdown, render.article_html(Source.of(article), article.text), shown
 
 
 def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:

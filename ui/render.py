@@ -5,6 +5,11 @@ goes through `html.escape` before it touches markup; markup is only ever built
 around escaped pieces. An article that contains `<script>` shows the word
 `<script>`; it never runs.
 
+A source is named as a reader expects, "Kyodo News · 18 Nov 2025 · Title · p. 3", its title
+linking to the article's web address when it has one (http and https only: a
+`javascript:` address is shown as no link). Nothing on the page names a file on the
+server: an article is its title and its id, never its path.
+
 Citation links are plain anchors `href="#cite-<answer>-<n>"`: <answer> is the
 answer's number in this chat session and <n> the citation's number inside that
 answer. A small script on the page (see `ui.app.CITATION_CLICKS_JS`) turns a
@@ -17,8 +22,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlsplit
 
-from qa.result import Answer, Citation, Position
+from qa.result import Answer, Citation, Position, Source
+from qa.when import readable_date, time_ranks
 
 NO_ANSWER = "No answer in these articles."
 CONTEXT_CHARS = 140   # of the cited sentence shown on each side of a quote
@@ -80,11 +87,41 @@ def short_title(title: str, words: int = SHORT_TITLE_WORDS) -> str:
     return " ".join(parts[:words]).rstrip(".,;:…") + "…" if len(parts) > words else title
 
 
-def _source_label(citation: Citation) -> str:
-    """Where a quote is from, short: the sources panel has the full title."""
-    title = short_title(citation.title or citation.doc_id)
-    date = f", {citation.date}" if citation.date else ""
-    return f"{escape(title)}{escape(date)}"
+# An absolute POSIX path inside a message ("... denied: '/srv/news/a.txt'"): not one that
+# is part of a URL (after ":" or "/") or of a relative path or word.
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"<>]+/)*([^\s/'\"<>,;)]+)/?")
+
+
+def without_paths(text: str) -> str:
+    """`text` with each absolute path cut to its last part: messages from the index or from
+    Python name files by where the server keeps them, which is nobody's business on the page."""
+    return _SERVER_PATH.sub(lambda match: match.group(1), text)
+
+
+def safe_url(url: str) -> str:
+    """`url` when it is an http(s) address with a host, else "": only those become links."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return ""
+    return parts.geturl() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def source_html(source: Source, pages: Iterable[int | None] = (), short: bool = False) -> str:
+    """"Outlet · 18 Nov 2025 · Title · p. 3", each part escaped, unknown parts left out; the
+    title links to the article's address in a new tab when it has a safe one. `pages` are
+    those cited ("pp. 3, 5" for two); `short` cuts the title to a few words (beside a quote;
+    the sources panel has it whole)."""
+    cited = sorted({page for page in pages if page})
+    numbers = "p. " if len(cited) == 1 else "pp. "
+    title = source.title or source.doc_id
+    title_html = escape(short_title(title) if short else title)
+    url = safe_url(source.url)
+    if url:
+        title_html = (f'<a class="nqa-url" href="{escape(url)}" target="_blank" '
+                      f'rel="noopener noreferrer">{title_html}</a>')
+    return " · ".join([*map(escape, source.byline()), title_html,
+                       *([numbers + ", ".join(map(str, cited))] if cited else [])])
 
 
 def _plural(count: int, word: str) -> str:
@@ -131,7 +168,8 @@ def position_html(position: Position, numbered: Sequence[Numbered], answer_no: i
     quotes = "".join(
         f'<li>{_marker(answer_no, n.number)} '
         f'{_quote_unless_value(n.citation, position, texts)}'
-        f'<span class="nqa-from">— {_source_label(n.citation)}</span></li>' for n in mine)
+        f'<span class="nqa-from">— {source_html(n.citation.source, [n.citation.page], short=True)}'
+        f'</span></li>' for n in mine)
     css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
     return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
             f"</strong> {markers} {badge}<ul class=\"nqa-quotes\">{quotes}</ul></div>")
@@ -141,6 +179,13 @@ def _side_label(position: Position) -> str:
     if position.disputed:
         return "Disputed (fewer sources):"
     return "Majority:" if position.support > 1 else "One side:"
+
+
+def _time_labels(positions: Sequence[Position]) -> list[str]:
+    """"Newer, 3 Nov 2025:" and "Older, 21 Oct 2025:" for the sides of a disagreement in time,
+    which come newest first: there the date tells them apart, not the count of sources."""
+    return [f"{rank.capitalize()}, {readable_date(max(c.published or c.date for c in p.citations))}:"
+            for rank, p in zip(time_ranks(len(positions)), positions, strict=True)]
 
 
 def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None = None) -> str:
@@ -162,11 +207,15 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
     for conflict in answer.conflicts:
         sides = [i for i in conflict.answers if 0 <= i < len(answer.answers)]
         in_conflict.update(sides)
-        body = "".join(position_html(answer.answers[i], numbered, answer_no,
-                                     _side_label(answer.answers[i]), texts) for i in sides)
-        parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">'
-                     f"⚠ Sources disagree</div><div class=\"nqa-reason\">"
-                     f"{escape(conflict.reason)}</div>{body}</div>")
+        positions = [answer.answers[i] for i in sides]
+        labels = (_time_labels(positions) if conflict.in_time
+                  else [_side_label(p) for p in positions])
+        body = "".join(position_html(p, numbered, answer_no, label, texts)
+                       for p, label in zip(positions, labels, strict=True))
+        title = "⚠ Sources disagree" + (": they were written at different times"
+                                        if conflict.in_time else "")
+        parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">{title}</div>'
+                     f'<div class="nqa-reason">{escape(conflict.reason)}</div>{body}</div>')
     rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict]
     if rest and in_conflict:
         parts.append('<div class="nqa-also">Also found:</div>')
@@ -190,11 +239,13 @@ def sources_html(answer: Answer | None, answer_no: int) -> str:
     for doc_id, cited in by_doc.items():
         first = cited[0].citation
         markers = "".join(_marker(answer_no, n.number) for n in cited)
+        pages = [n.citation.page for n in cited]
         items.append(
-            f'<li><a class="nqa-source" href="{cite_href(answer_no, cited[0].number)}">'
-            f'<span class="nqa-source-title">{escape(first.title or doc_id)}</span>'
-            f'<span class="nqa-meta">{escape(first.date or "no date")} · {escape(doc_id)}'
-            f'</span></a><span class="nqa-source-cites">cited as {markers}</span></li>')
+            f'<li class="nqa-source"><div class="nqa-source-title">'
+            f'{source_html(first.source, pages)}</div>'
+            f'<div class="nqa-source-cites"><a class="nqa-open" '
+            f'href="{cite_href(answer_no, cited[0].number)}">Read it here</a> · cited as {markers}'
+            f' · <span class="nqa-meta">{escape(doc_id)}</span></div></li>')
     return (f'<div class="nqa-sources-for">Sources for “{escape(answer.question)}”</div>'
             f'<ul class="nqa-sources">{"".join(items)}</ul>')
 
@@ -237,14 +288,14 @@ def highlighted_text(text: str, spans: Iterable[tuple[int, int, int]],
     return "".join(out)
 
 
-def article_html(doc_id: str, title: str, date: str, text: str,
-                 spans: Iterable[tuple[int, int, int]] = (), focus: int | None = None,
-                 note: str = "") -> str:
-    """An opened article: title, date, id, then the full text with the cited spans marked."""
+def article_html(source: Source, text: str, spans: Iterable[tuple[int, int, int]] = (),
+                 focus: int | None = None, note: str = "", page: int | None = None) -> str:
+    """An opened article: outlet, date, title (a link when it has an address), page, its id,
+    then the full text with the cited spans marked."""
     note_html = f'<div class="nqa-note">{escape(note)}</div>' if note else ""
-    return (f'<article class="nqa-article" data-doc="{escape(doc_id)}">'
-            f'<h3 class="nqa-article-title">{escape(title or doc_id)}</h3>'
-            f'<div class="nqa-meta">{escape(date or "no date")} · {escape(doc_id)}</div>'
+    return (f'<article class="nqa-article" data-doc="{escape(source.doc_id)}">'
+            f'<h3 class="nqa-article-title">{source_html(source, [page])}</h3>'
+            f'<div class="nqa-meta">{escape(source.doc_id)}</div>'
             f'{note_html}<div class="nqa-body">{highlighted_text(text, spans, focus)}</div>'
             f"</article>")
 
