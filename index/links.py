@@ -53,7 +53,7 @@ def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
     except urllib.error.URLError as error:
         raise Unreadable(_network_reason(error.reason, timeout)) from None
     except TimeoutError:
-        raise Unreadable(f"timed out after {timeout:.0f} s") from None
+        raise Unreadable(f"timed out after {timeout:g} s") from None
 
 
 def _too_large(size: int, limit: int, at_least: bool = False) -> str:
@@ -63,7 +63,7 @@ def _too_large(size: int, limit: int, at_least: bool = False) -> str:
 
 def _network_reason(reason: object, timeout: float) -> str:
     if isinstance(reason, TimeoutError):
-        return f"timed out after {timeout:.0f} s"
+        return f"timed out after {timeout:g} s"
     if isinstance(reason, socket.gaierror):
         return "host not found (check the address and the network)"
     if isinstance(reason, ConnectionRefusedError):

@@ -1,0 +1,130 @@
+"""`python -m index add https://...` against pages served by a real local HTTP server: a news
+page and a PDF go in with their metadata; a 404, a response over the size limit, a file
+that is neither a page nor a PDF, a host that does not exist and a server too slow to answer
+are each one line saying why, and the exit status says how much went in."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bench.samples import newsroom_page, story, two_column_pdf
+from index import Index
+from index.articles import MAX_FILE_BYTES
+from index.links import read_url
+
+
+class _Site(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[str, bytes]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        if self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/news/2025/11/talks.html")
+            self.end_headers()
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.send_response(200)
+            self.end_headers()
+        elif self.path == "/endless":  # no Content-Length: only reading tells the size
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            chunk = b"<p>" + b"x" * 65536 + b"</p>"
+            for _ in range(MAX_FILE_BYTES // len(chunk) + 2):
+                self.wfile.write(chunk)
+        elif self.path == "/huge.pdf":  # says its size up front
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(MAX_FILE_BYTES + 1))
+            self.end_headers()
+        elif self.path in self.routes:
+            kind, body = self.routes[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send_error(404, "Not Found")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("site")
+    two_column_pdf(folder / "report.pdf", pages=2)
+    _Site.routes = {
+        "/news/2025/11/talks.html": ("text/html; charset=utf-8",
+                                     newsroom_page(story(7)).encode()),
+        "/files/report.pdf": ("application/pdf", (folder / "report.pdf").read_bytes()),
+        "/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    }
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_add_a_page_and_a_pdf_by_link(site: str, seeds_copy: Path, run_cli) -> None:
+    done = run_cli("add", f"{site}/moved", f"{site}/files/report.pdf", "--index",
+                   str(seeds_copy), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(report["added_ids"]) == ["127.0.0.1/files/report",
+                                          "127.0.0.1/news/2025/11/talks"]
+    index = Index.open(seeds_copy)
+    page = index.article("127.0.0.1/news/2025/11/talks")
+    s = story(7)
+    assert s.paragraphs[0] in page.text and "Related stories" not in page.text
+    assert (page.title, page.outlet, page.author, page.published, page.url) == (
+        s.title, s.outlet, s.author, "2025-11-18", s.url)
+    pdf = index.article("127.0.0.1/files/report")
+    assert (pdf.url, len(pdf.pages), pdf.page_of(pdf.text.index("Page 2 marker"))) == (
+        f"{site}/files/report.pdf", 2, 2)
+    again = run_cli("add", f"{site}/files/report.pdf", "--index", str(seeds_copy))
+    assert again.returncode == 0
+    assert again.stdout.strip().startswith("0 added, 0 updated, 0 removed, 1 unchanged, "
+                                           "0 skipped; 0 chunks embedded")
+
+
+def test_failed_links_are_one_line_each_and_set_the_exit_status(
+        site: str, seeds_copy: Path, run_cli) -> None:
+    done = run_cli("add", f"{site}/gone.html", f"{site}/huge.pdf", f"{site}/endless",
+                   f"{site}/logo.png", "http://no-such-host.invalid/x", "--index",
+                   str(seeds_copy))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = {line.split(": ", 1)[0].removeprefix("  skipped "): line.split(": ", 1)[1]
+             for line in done.stdout.splitlines() if line.startswith("  skipped ")}
+    assert lines == {
+        f"{site}/gone.html": "the server answered 404 Not Found",
+        f"{site}/huge.pdf": "too large: 20.0 MB (limit 20 MB)",
+        f"{site}/endless": "too large: over 20.0 MB (limit 20 MB)",
+        f"{site}/logo.png": "not a web page or PDF: the server sent image/png",
+        "http://no-such-host.invalid/x": "host not found (check the address and the network)",
+    }
+    assert done.stdout.strip().splitlines()[-1].startswith("0 added, 0 updated, 0 removed, "
+                                                           "0 unchanged, 5 skipped")
+    mixed = run_cli("add", f"{site}/gone.html", f"{site}/news/2025/11/talks.html",
+                    "--index", str(seeds_copy))
+    assert mixed.returncode == 1
+
+
+def test_a_server_too_slow_to_answer_times_out(site: str) -> None:
+    started = time.perf_counter()
+    articles, [skipped] = read_url(f"{site}/slow", timeout=0.5)
+    assert articles == [] and skipped.reason == "timed out after 0.5 s"
+    assert time.perf_counter() - started < 2.5
