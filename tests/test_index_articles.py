@@ -134,7 +134,7 @@ def test_bad_files_are_skipped_with_reasons_and_good_ones_indexed(seeds_copy, tm
         "latin1.txt": "not valid UTF-8",
         "malformed.json": "malformed JSON",
         "notext.json": '"text"',
-        "report.pdf": "unsupported file type .pdf",
+        "report.pdf": "damaged PDF",
         "huge.txt": "too large",
         "mixed.jsonl:2": "malformed JSON on line 2",
     }

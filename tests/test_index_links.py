@@ -6,76 +6,23 @@ are each one line saying why, and the exit status says how much went in."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from bench.samples import newsroom_page, story, two_column_pdf
+from bench.samples import story
 from index import Index
-from index.articles import MAX_FILE_BYTES
 from index.links import read_url
-
-
-class _Site(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[str, bytes]] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        if self.path == "/moved":
-            self.send_response(301)
-            self.send_header("Location", "/news/2025/11/talks.html")
-            self.end_headers()
-        elif self.path == "/slow":
-            time.sleep(3)
-            self.send_response(200)
-            self.end_headers()
-        elif self.path == "/endless":  # no Content-Length: only reading tells the size
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            chunk = b"<p>" + b"x" * 65536 + b"</p>"
-            for _ in range(MAX_FILE_BYTES // len(chunk) + 2):
-                self.wfile.write(chunk)
-        elif self.path == "/huge.pdf":  # says its size up front
-            self.send_response(200)
-            self.send_header("Content-Type", "application/pdf")
-            self.send_header("Content-Length", str(MAX_FILE_BYTES + 1))
-            self.end_headers()
-        elif self.path in self.routes:
-            kind, body = self.routes[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            self.send_error(404, "Not Found")
-
-    def log_message(self, *args) -> None:
-        pass
+from tests.web_site import PAGE, PAGE_STORY, serve_site
+from ui.backend import Backend, ReadOnly
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("site")
-    two_column_pdf(folder / "report.pdf", pages=2)
-    _Site.routes = {
-        "/news/2025/11/talks.html": ("text/html; charset=utf-8",
-                                     newsroom_page(story(7)).encode()),
-        "/files/report.pdf": ("application/pdf", (folder / "report.pdf").read_bytes()),
-        "/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-    }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_site(tmp_path_factory.mktemp("site")) as address:
+        yield address
 
 
 def test_add_a_page_and_a_pdf_by_link(site: str, seeds_copy: Path, run_cli) -> None:
@@ -87,7 +34,7 @@ def test_add_a_page_and_a_pdf_by_link(site: str, seeds_copy: Path, run_cli) -> N
                                           "127.0.0.1/news/2025/11/talks"]
     index = Index.open(seeds_copy)
     page = index.article("127.0.0.1/news/2025/11/talks")
-    s = story(7)
+    s = story(PAGE_STORY)
     assert s.paragraphs[0] in page.text and "Related stories" not in page.text
     assert (page.title, page.outlet, page.author, page.published, page.url) == (
         s.title, s.outlet, s.author, "2025-11-18", s.url)
@@ -128,3 +75,14 @@ def test_a_server_too_slow_to_answer_times_out(site: str) -> None:
     articles, [skipped] = read_url(f"{site}/slow", timeout=0.5)
     assert articles == [] and skipped.reason == "timed out after 0.5 s"
     assert time.perf_counter() - started < 2.5
+
+
+def test_the_page_backend_adds_a_link_and_a_read_only_one_refuses(site: str,
+                                                                  seeds_copy: Path) -> None:
+    backend = Backend(Index.open(seeds_copy))
+    report = backend.add_url(f"  {site}{PAGE} ")
+    assert report.added_ids == ("127.0.0.1/news/2025/11/talks",)
+    [not_link] = backend.add_url("talks.html").skipped
+    assert not_link.line() == "talks.html: not a link: give an address that starts with https://"
+    with pytest.raises(ReadOnly):
+        Backend(Index.open(seeds_copy), read_only=True).add_url(f"{site}/files/report.pdf")
