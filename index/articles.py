@@ -1,9 +1,13 @@
 """Turning files into articles, or into a clear reason why a file was not read.
 
 Every character offset the project reports points into `Article.text`, so the
-text is kept exactly as the file has it except for one normalisation: `\\r\\n`
-becomes `\\n`. Titles and dates are read from metadata first and guessed from
-the text only when metadata is missing.
+text of a plain-text file is kept exactly as the file has it except for one
+normalisation: `\\r\\n` becomes `\\n`. A web page's text is its story as trafilatura
+extracts it, a PDF's its text layer page by page, and a Markdown file's what follows
+its front matter (`index.formats`); offsets point into that stored text, never into
+the file. Title, outlet, author, publication date and URL are read from metadata
+(page tags, JSON fields, front matter) first; title and date are guessed from the text
+only when metadata is missing.
 """
 
 from __future__ import annotations
