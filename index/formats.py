@@ -160,13 +160,13 @@ def _join_hyphenated(text: str) -> str:
 
 
 def front_matter(text: str) -> Extracted:
-    """A Markdown file's front-matter fields and the text after the block."""
+    """A Markdown file's front-matter fields and the text after the block. A block is
+    front matter only when each of its lines is a `key: value` field: a story that
+    merely opens with a rule (`---`) keeps every line."""
     match = FRONT_MATTER.match(text)
-    if not match:
+    lines = [line for line in match.group(1).splitlines() if line.strip()] if match else []
+    fields = [_FIELD.match(line) for line in lines]
+    if not fields or not all(fields):
         return Extracted(text)
-    meta = {}
-    for line in match.group(1).splitlines():
-        found = _FIELD.match(line)
-        if found:
-            meta[found.group(1).lower()] = found.group(2).strip().strip("\"'")
+    meta = {f.group(1).lower(): f.group(2).strip().strip("\"'") for f in fields}
     return Extracted(text[match.end():].lstrip("\n"), meta)

@@ -115,6 +115,8 @@ def test_markdown_front_matter_becomes_metadata_and_leaves_the_text(tmp_path: Pa
         "---\ntitle: Talks resume\noutlet: Kyodo News\nauthor: Aiko Tanaka\n"
         "date: 2025-11-18\nurl: https://example.com/talks\n---\n" + body, encoding="utf-8")
     (tmp_path / "rule.md").write_text("---\n\nA story that opens with a rule.\n")
+    ruled = "---\nA story between rules.\n---\nMore of it.\n"
+    (tmp_path / "ruled.md").write_text(ruled)
     articles, _ = read_paths([tmp_path])
     by_id = {a.doc_id: a for a in articles}
     talks = by_id["talks"]
@@ -122,6 +124,7 @@ def test_markdown_front_matter_becomes_metadata_and_leaves_the_text(tmp_path: Pa
     assert (talks.title, talks.outlet, talks.author, talks.published, talks.url) == (
         "Talks resume", "Kyodo News", "Aiko Tanaka", "2025-11-18", "https://example.com/talks")
     assert by_id["rule"].text.startswith("---\n")  # no closing line: not front matter
+    assert by_id["ruled"].text == ruled  # lines that are not fields: not front matter
 
 
 def test_json_fields_under_either_name_become_metadata(tmp_path: Path) -> None:
