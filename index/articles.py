@@ -22,7 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index.formats import Extracted, Unreadable, front_matter, read_html, read_pdf
+from index.formats import (
+    Extracted,
+    Unreadable,
+    front_matter,
+    page_charset,
+    read_html,
+    read_pdf,
+)
 from index.names import clean_id, doc_id_for, shown
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm", ".pdf")
@@ -177,14 +184,17 @@ def from_extracted(doc_id: str, extracted: Extracted, path: str) -> Article:
                         extracted.extracted_by)
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8, or UTF-16/32 when a byte-order mark says so (what Windows editors save)."""
+def _decode(raw: bytes, declared: Callable[[bytes], str] | None = None) -> str:
+    """UTF-8, or UTF-16/32 when a byte-order mark says so (what Windows editors save);
+    else, for a web page, the charset it declares (`declared`): Shift_JIS, GB2312..."""
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     if encoding is None and b"\x00" in raw[:8192]:
         raise Unreadable("binary file (contains NUL bytes)")
     try:
         return raw.decode(encoding or "utf-8")
     except UnicodeDecodeError as exc:
+        if declared and encoding is None:
+            return declared(raw)
         raise Unreadable(f"not valid {(encoding or 'utf-8').upper().removesuffix('-SIG')} "
                           f"(byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
 
@@ -230,11 +240,11 @@ def read_content(raw: bytes, suffix: str, doc_id: str, path: str, where: str,
     article; `where`: named in skip reasons; `url`: where the bytes were fetched from."""
     if suffix == ".pdf":
         return [from_extracted(doc_id, read_pdf(raw, url), path)]
+    if suffix in (".html", ".htm"):
+        return [from_extracted(doc_id, read_html(_decode(raw, page_charset), url), path)]
     text = _decode(raw)
     if suffix in (".json", ".jsonl"):
         return list(_read_json(Path(where), doc_id, text))
-    if suffix in (".html", ".htm"):
-        return [from_extracted(doc_id, read_html(text, url), path)]
     if suffix == ".md":
         return [from_extracted(doc_id, front_matter(normalise_text(text)), path)]
     return [make_article(doc_id, text, path)]

@@ -98,6 +98,14 @@ def visible_text(markup: str) -> tuple[str, str]:
     return parser.text(), " ".join(parser.title.split())
 
 
+def page_charset(raw: bytes) -> str:
+    """A page that is not UTF-8, in the charset its `<meta charset>` names (or, without
+    one, the likeliest)."""
+    from trafilatura.utils import decode_file
+
+    return decode_file(raw)
+
+
 def read_html(markup: str, url: str = "") -> Extracted:
     """The article on a web page and its metadata; all visible text when trafilatura finds
     no article. `url`: where the page came from, when it was fetched."""

@@ -40,6 +40,17 @@ def test_a_news_page_keeps_the_story_and_its_metadata_and_drops_the_page_around_
     assert article.extracted_by == "trafilatura"
 
 
+def test_a_page_in_its_own_charset_is_read_in_it(tmp_path: Path) -> None:
+    """Japanese and Chinese news sites still serve Shift_JIS and GB2312 pages."""
+    body = "東京で日中両政府の高官による会談が行われた。双方は海上連絡体制の強化で一致した。" * 3
+    page = (f'<html><head><meta charset="shift_jis"><title>日中会談</title></head><body>'
+            f'<article><h1>日中会談</h1><p>{body}</p></article></body></html>')
+    (tmp_path / "kaidan.html").write_bytes(page.encode("shift_jis"))
+    [article], skipped = read_paths([tmp_path / "kaidan.html"])
+    assert (skipped, article.title) == ([], "日中会談")
+    assert body in article.text
+
+
 def test_a_page_with_no_article_markup_falls_back_to_its_visible_text(tmp_path: Path) -> None:
     page = tmp_path / "list.html"
     page.write_text("<html><head><title>Notes</title></head><body><ul><li>Port opens</li>"
