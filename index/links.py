@@ -1,10 +1,11 @@
 """Links: a web page or PDF fetched from its URL and read like a file of that kind.
 
-The fetch follows redirects (urllib's default, up to 10), waits at most
-FETCH_TIMEOUT_SECONDS for each read, and stops reading at the same size limit as
-files, so a huge or endless response costs no more memory than the limit. Only
-HTML and PDF responses are read; anything else (an image, a JSON API, a 404 page)
-is one line saying why. The article's id is the URL's host and path
+The fetch follows redirects (urllib's default, up to 10), gives up after
+FETCH_TIMEOUT_SECONDS in all, and stops reading at the same size limit as files, so a
+huge, endless or trickling response costs no more memory or time than the limits.
+Only HTML and PDF responses are read (a PDF sent as application/octet-stream is known
+by its first bytes); anything else (an image, a JSON API, a 404 page) is one line
+saying why. The article's id is the URL's host and path
 (`index.names.url_id`) and its path is the URL itself, so adding the same link again
 updates its article and another link with the same path is kept apart.
 """
@@ -12,6 +13,7 @@ updates its article and another link with the same path is kept apart.
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -21,6 +23,9 @@ from index.names import url_id
 
 FETCH_TIMEOUT_SECONDS = 15.0
 USER_AGENT = "newsqa/1.0 (+https://github.com/; indexes news for question answering)"
+BLOCK_BYTES = 256 * 1024
+# Servers that do not know a file's type send this; a PDF is told by its first bytes.
+UNTYPED = "application/octet-stream"
 _KINDS = {"text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf"}
 
 
@@ -36,18 +41,21 @@ def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
         raise Unreadable("not a link: no host name")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
                                                    "Accept": "text/html, application/pdf"})
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             kind = response.headers.get_content_type()
-            if kind not in _KINDS:
+            if kind not in _KINDS and kind != UNTYPED:
                 raise Unreadable(f"not a web page or PDF: the server sent {kind}")
             declared = int(response.headers.get("Content-Length") or 0)
             if declared > max_bytes:
                 raise Unreadable(_too_large(declared, max_bytes))
-            body = response.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                raise Unreadable(_too_large(len(body), max_bytes, at_least=True))
-            return body, _KINDS[kind], response.geturl()
+            body = _read_until(response, max_bytes, deadline)
+            suffix = _KINDS.get(kind) or (".pdf" if body.startswith(b"%PDF-") else "")
+            if not suffix:
+                raise Unreadable(f"not a web page or PDF: the server sent {kind} that is not "
+                                 f"a PDF either")
+            return body, suffix, response.geturl()
     except urllib.error.HTTPError as error:
         raise Unreadable(f"the server answered {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
@@ -56,9 +64,25 @@ def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
         raise Unreadable(f"timed out after {timeout:g} s") from None
 
 
+def _read_until(response, max_bytes: int, deadline: float) -> bytes:
+    """The body, read in blocks: over `max_bytes`, or still coming at `deadline` (a server
+    that sends a byte now and then never trips the per-read timeout), it is refused."""
+    blocks, size = [], 0
+    while block := response.read1(BLOCK_BYTES):  # what has come, without waiting for more
+        blocks.append(block)
+        size += len(block)
+        if size > max_bytes:
+            raise Unreadable(_too_large(size, max_bytes, at_least=True))
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    return b"".join(blocks)
+
+
 def _too_large(size: int, limit: int, at_least: bool = False) -> str:
-    more = "over " if at_least else ""
-    return f"too large: {more}{size / 2**20:.1f} MB (limit {limit / 2**20:.0f} MB)"
+    """`at_least`: reading stopped at the limit, so the real size is unknown."""
+    if at_least:
+        return f"too large: over the {limit / 2**20:.0f} MB limit"
+    return f"too large: {size / 2**20:.1f} MB (limit {limit / 2**20:.0f} MB)"
 
 
 def _network_reason(reason: object, timeout: float) -> str:

@@ -59,7 +59,7 @@ def test_failed_links_are_one_line_each_and_set_the_exit_status(
     assert lines == {
         f"{site}/gone.html": "the server answered 404 Not Found",
         f"{site}/huge.pdf": "too large: 20.0 MB (limit 20 MB)",
-        f"{site}/endless": "too large: over 20.0 MB (limit 20 MB)",
+        f"{site}/endless": "too large: over the 20 MB limit",
         f"{site}/logo.png": "not a web page or PDF: the server sent image/png",
         "http://no-such-host.invalid/x": "host not found (check the address and the network)",
     }
@@ -70,11 +70,20 @@ def test_failed_links_are_one_line_each_and_set_the_exit_status(
     assert mixed.returncode == 1
 
 
-def test_a_server_too_slow_to_answer_times_out(site: str) -> None:
+@pytest.mark.parametrize("path", ["/slow", "/trickle"])
+def test_a_server_too_slow_to_answer_times_out(site: str, path: str) -> None:
     started = time.perf_counter()
-    articles, [skipped] = read_url(f"{site}/slow", timeout=0.5)
+    articles, [skipped] = read_url(f"{site}{path}", timeout=0.5)
     assert articles == [] and skipped.reason == "timed out after 0.5 s"
     assert time.perf_counter() - started < 2.5
+
+
+def test_a_pdf_sent_without_its_type_is_known_by_its_first_bytes(site: str) -> None:
+    [pdf], [] = read_url(f"{site}/download?id=7")
+    assert (pdf.doc_id, len(pdf.pages)) == ("127.0.0.1/download", 2)
+    [], [image] = read_url(f"{site}/download?id=8")
+    assert image.reason == ("not a web page or PDF: the server sent application/octet-stream "
+                            "that is not a PDF either")
 
 
 def test_the_page_backend_adds_a_link_and_a_read_only_one_refuses(site: str,

@@ -30,6 +30,15 @@ class _Site(BaseHTTPRequestHandler):
             time.sleep(3)
             self.send_response(200)
             self.end_headers()
+        elif self.path == "/trickle":  # a byte at a time: no single read ever times out
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            with suppress(OSError):
+                for _ in range(40):
+                    self.wfile.write(b"<p>")
+                    self.wfile.flush()
+                    time.sleep(0.1)
         elif self.path == "/endless":  # no Content-Length: only reading tells the size
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -65,6 +74,8 @@ def serve_site(folder: Path) -> Iterator[str]:
         PAGE: ("text/html; charset=utf-8", newsroom_page(story(PAGE_STORY)).encode()),
         "/files/report.pdf": ("application/pdf", (folder / "report.pdf").read_bytes()),
         "/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+        "/download?id=7": ("application/octet-stream", (folder / "report.pdf").read_bytes()),
+        "/download?id=8": ("application/octet-stream", b"\x89PNG\r\n\x1a\n"),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     server.daemon_threads = True
