@@ -149,8 +149,8 @@ def read_pdf(raw: bytes, url: str = "") -> Extracted:
             starts.append(offset)
             texts.append(content)
             offset += len(content) + 2
-        title = (document.get_metadata_dict().get("Title") or "").strip()
-        author = (document.get_metadata_dict().get("Author") or "").strip()
+        info = document.get_metadata_dict()
+        title, author = (info.get("Title") or "").strip(), (info.get("Author") or "").strip()
     finally:
         document.close()
     if not texts:
