@@ -4,13 +4,15 @@
     idx = Index.open("my-index")          # or Index.open() for the default folder
     idx.build(["articles/"], prune=True)  # incremental: unchanged articles are skipped
     idx.add(["new-story.txt"]); idx.remove(["old-story"]); idx.status()
+    idx.add(["https://example.com/news/talks.html"])  # a page or PDF, id `example.com/news/talks`
     idx.add(["other/new-story.txt"])      # kept apart as `new-story-2`; replace=True replaces
     idx.compact()                         # optional: one segment, replaced chunks dropped
 """
 
-from index.articles import Article, Skipped, read_paths
+from index.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
 from index.chunking import Chunk
 from index.ids import Renamed
+from index.links import is_url
 from index.lock import IndexLocked
 from index.names import clean_id, counted, shown
 from index.nlp import Entity, Sentence
@@ -28,7 +30,8 @@ from index.store import (
 )
 
 __all__ = [
-    "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index", "IndexDamaged",
-    "IndexError_", "IndexLocked", "Passage", "Renamed", "Report", "Sentence", "Skipped", "Status",
-    "clean_id", "counted", "default_index_dir", "open_default", "read_paths", "shown",
+    "SUPPORTED_SUFFIXES", "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index",
+    "IndexDamaged", "IndexError_", "IndexLocked", "Passage", "Renamed", "Report", "Sentence",
+    "Skipped", "Status", "clean_id", "counted", "default_index_dir", "is_url", "open_default",
+    "read_paths", "shown",
 ]

@@ -1,27 +1,38 @@
 """Turning files into articles, or into a clear reason why a file was not read.
 
 Every character offset the project reports points into `Article.text`, so the
-text is kept exactly as the file has it except for one normalisation: `\\r\\n`
-becomes `\\n`. Titles and dates are read from metadata first and guessed from
-the text only when metadata is missing.
+text of a plain-text file is kept exactly as the file has it except for one
+normalisation: `\\r\\n` becomes `\\n`. A web page's text is its story as trafilatura
+extracts it, a PDF's its text layer page by page, and a Markdown file's what follows
+its front matter (`index.formats`); offsets point into that stored text, never into
+the file. Title, outlet, author, publication date and URL are read from metadata
+(page tags, JSON fields, front matter) first; title and date are guessed from the text
+only when metadata is missing.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import hashlib
-import html.parser
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import ClassVar
 
+from index.formats import (
+    Extracted,
+    Unreadable,
+    front_matter,
+    page_charset,
+    read_html,
+    read_pdf,
+)
 from index.names import clean_id, doc_id_for, shown
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TITLE_MAX_CHARS = 140
 REASON_MAX_CHARS = 200
@@ -35,7 +46,13 @@ _DATELINE = re.compile(r"^\s*(?:date[:\s]+)?(\d{4}-\d{2}-\d{2})\b", re.IGNORECAS
 
 @dataclass(frozen=True)
 class Article:
-    """One news article as stored: the text every offset refers to, plus metadata."""
+    """One news article as stored: the text every offset refers to, plus metadata.
+
+    `date` is the publication date as the source gives it (ISO, `2025-11-18` or a full
+    timestamp) and `source` the outlet; `published` and `outlet` are the same fields under
+    the names a reader of news uses. `pages`: for a PDF, the offset in `text` where each
+    page starts; `extracted_by`: which extractor made the text of a web page or PDF.
+    """
 
     doc_id: str
     text: str
@@ -44,15 +61,43 @@ class Article:
     url: str = ""
     source: str = ""
     path: str = ""  # absolute: re-reading the same file is an update, another file a clash
+    author: str = ""
+    pages: tuple[int, ...] = ()
+    extracted_by: str = ""
+
+    @property
+    def published(self) -> str:
+        return self.date
+
+    @property
+    def outlet(self) -> str:
+        return self.source
+
+    def page_of(self, offset: int) -> int | None:
+        """The page (from 1) that holds character `offset`, for a PDF; None otherwise."""
+        if not self.pages or not 0 <= offset <= len(self.text):
+            return None
+        return bisect.bisect_right(self.pages, offset)
+
+    @property
+    def extra(self) -> dict:
+        """The metadata added since the first index format, stored as one JSON column."""
+        values = {"author": self.author, "pages": list(self.pages),
+                  "extracted_by": self.extracted_by}
+        return {key: value for key, value in values.items() if value}
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever anything a reader could see changes, so rebuilds can skip the rest."""
-        payload = json.dumps([self.text, self.title, self.date, self.url, self.source])
+        """Changes whenever anything a reader could see changes, so rebuilds can skip the rest.
+        An article without the newer metadata hashes as before, so existing indexes do not
+        embed every article again."""
+        fields = [self.text, self.title, self.date, self.url, self.source]
+        payload = json.dumps([*fields, self.extra] if self.extra else fields)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "pages": list(self.pages), "published": self.published,
+                "outlet": self.outlet}
 
 
 @dataclass(frozen=True)
@@ -79,10 +124,6 @@ def reason_of(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"
 
 
-class _Unreadable(Exception):
-    """Raised inside a loader; becomes a `Skipped` for that file."""
-
-
 def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n")
 
@@ -105,81 +146,57 @@ def guess_title(text: str) -> str:
     return sentence[: TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def make_article(doc_id: str, text: str, path: str, meta: dict | None = None) -> Article:
+def _first(meta: dict, *keys: str) -> str:
+    """The first of `keys` that `meta` has a value for, as text (a list of authors joined)."""
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value if v)
+        if value:
+            return " ".join(str(value).split())
+    return ""
+
+
+def make_article(doc_id: str, text: str, path: str, meta: dict | None = None,
+                 pages: tuple[int, ...] = (), extracted_by: str = "") -> Article:
+    """An article from text and whatever metadata came with it, under any of the names
+    sources use: `published` or `date`, `outlet`, `source` or `sitename`, `url` or `link`."""
     meta = meta or {}
     text = normalise_text(text)
     if not text.strip():
-        raise _Unreadable("empty: no text after removing whitespace")
+        raise Unreadable("empty: no text after removing whitespace")
     return Article(
         doc_id=doc_id,
         text=text,
-        title=str(meta.get("title") or "").strip() or guess_title(text),
-        date=str(meta.get("date") or "").strip() or guess_date(text),
-        url=str(meta.get("url") or ""),
-        source=str(meta.get("source") or ""),
+        title=_first(meta, "title", "headline") or guess_title(text),
+        date=_first(meta, "published", "date") or guess_date(text),
+        url=_first(meta, "url", "link"),
+        source=_first(meta, "outlet", "source", "sitename"),
         path=path,
+        author=_first(meta, "author", "byline"),
+        pages=pages,
+        extracted_by=extracted_by,
     )
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8, or UTF-16/32 when a byte-order mark says so (what Windows editors save)."""
+def from_extracted(doc_id: str, extracted: Extracted, path: str) -> Article:
+    return make_article(doc_id, extracted.text, path, extracted.meta, extracted.pages,
+                        extracted.extracted_by)
+
+
+def _decode(raw: bytes, declared: Callable[[bytes], str] | None = None) -> str:
+    """UTF-8, or UTF-16/32 when a byte-order mark says so (what Windows editors save);
+    else, for a web page, the charset it declares (`declared`): Shift_JIS, GB2312..."""
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
     if encoding is None and b"\x00" in raw[:8192]:
-        raise _Unreadable("binary file (contains NUL bytes)")
+        raise Unreadable("binary file (contains NUL bytes)")
     try:
         return raw.decode(encoding or "utf-8")
     except UnicodeDecodeError as exc:
-        raise _Unreadable(f"not valid {(encoding or 'utf-8').upper().removesuffix('-SIG')} "
+        if declared and encoding is None:
+            return declared(raw)
+        raise Unreadable(f"not valid {(encoding or 'utf-8').upper().removesuffix('-SIG')} "
                           f"(byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from None
-
-
-class _VisibleText(html.parser.HTMLParser):
-    """Collects what a browser would show, with block elements as line breaks."""
-
-    _HIDDEN: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head", "svg"}
-    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article",
-              "section", "header", "footer", "blockquote", "pre", "ul", "ol", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self._hidden_depth = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag in self._HIDDEN:
-            self._hidden_depth += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in self._HIDDEN:
-            self._hidden_depth = max(0, self._hidden_depth - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._hidden_depth:
-            self.parts.append(data)
-
-    def text(self) -> str:
-        lines = (" ".join(line.split()) for line in "".join(self.parts).split("\n"))
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def html_to_text(markup: str) -> tuple[str, str]:
-    """Visible text and <title> of an HTML page."""
-    parser = _VisibleText()
-    parser.feed(markup)
-    parser.close()
-    return parser.text(), " ".join(parser.title.split())
 
 
 def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
@@ -187,7 +204,7 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _Unreadable(f"malformed JSON: {exc.msg} at line {exc.lineno}") from None
+            raise Unreadable(f"malformed JSON: {exc.msg} at line {exc.lineno}") from None
         items = data if isinstance(data, list) else [data]
         yield from enumerate(items, start=1)
         return
@@ -196,7 +213,7 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, _Unreadable(f"malformed JSON on line {number}: {exc.msg}")
+                yield number, Unreadable(f"malformed JSON on line {number}: {exc.msg}")
 
 
 def _read_json(path: Path, doc_id: str, text: str) -> Iterator[Article | Skipped]:
@@ -204,7 +221,7 @@ def _read_json(path: Path, doc_id: str, text: str) -> Iterator[Article | Skipped
     single = len(records) == 1
     for number, record in records:
         where = str(path) if single else f"{path}:{number}"
-        if isinstance(record, _Unreadable):
+        if isinstance(record, Unreadable):
             yield Skipped(where, str(record))
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
@@ -213,40 +230,57 @@ def _read_json(path: Path, doc_id: str, text: str) -> Iterator[Article | Skipped
         record_id = clean_id(str(record.get("id") or (doc_id if single else f"{doc_id}:{number}")))
         try:
             yield make_article(record_id, record["text"], os.path.abspath(path), record)
-        except _Unreadable as exc:
+        except Unreadable as exc:
             yield Skipped(where, str(exc))
 
 
-def read_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> list[Article | Skipped]:
-    """Articles in one file; a file that cannot be read yields a single `Skipped`, whatever
-    went wrong (a RecursionError from JSON nested thousands deep included): one bad file
-    must never stop the others."""
-    suffix = path.suffix.lower()
+def read_content(raw: bytes, suffix: str, doc_id: str, path: str, where: str,
+                 url: str = "") -> list[Article | Skipped]:
+    """The articles in a file's bytes, read as `suffix` says. `path`: stored with each
+    article; `where`: named in skip reasons; `url`: where the bytes were fetched from."""
+    if suffix == ".pdf":
+        return [from_extracted(doc_id, read_pdf(raw, url), path)]
+    if suffix in (".html", ".htm"):
+        return [from_extracted(doc_id, read_html(_decode(raw, page_charset), url), path)]
+    text = _decode(raw)
+    if suffix in (".json", ".jsonl"):
+        return list(_read_json(Path(where), doc_id, text))
+    if suffix == ".md":
+        return [from_extracted(doc_id, front_matter(normalise_text(text)), path)]
+    return [make_article(doc_id, text, path)]
+
+
+def guarded(where: str, read: Callable[[], list[Article | Skipped]]) -> list[Article | Skipped]:
+    """`read()`, or a single `Skipped` for `where` whatever went wrong (a RecursionError
+    from JSON nested thousands deep included): one bad file must never stop the others."""
     try:
+        return read()
+    except Unreadable as exc:
+        return [Skipped(where, str(exc))]
+    except OSError as exc:
+        return [Skipped(where, f"cannot read: {exc.strerror or exc}")]
+    except Exception as exc:  # any parser failure is this file's reason
+        return [Skipped(where, reason_of(exc))]
+
+
+def read_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> list[Article | Skipped]:
+    """Articles in one file; a file that cannot be read yields a single `Skipped`."""
+    def read() -> list[Article | Skipped]:
+        suffix = path.suffix.lower()
         if path.is_dir():
-            raise _Unreadable("a folder, not a file")
+            raise Unreadable("a folder, not a file")
         if suffix not in SUPPORTED_SUFFIXES:
-            raise _Unreadable(
+            raise Unreadable(
                 f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
             )
         size = path.stat().st_size
         if size == 0:
-            raise _Unreadable("empty file")
+            raise Unreadable("empty file")
         if size > max_bytes:
-            raise _Unreadable(f"too large: {size / 2**20:.1f} MB (limit {max_bytes / 2**20:.0f} MB)")
-        text = _decode(path.read_bytes())
-        if suffix in (".json", ".jsonl"):
-            return list(_read_json(path, doc_id, text))
-        if suffix in (".html", ".htm"):
-            body, title = html_to_text(text)
-            return [make_article(doc_id, body, os.path.abspath(path), {"title": title})]
-        return [make_article(doc_id, text, os.path.abspath(path))]
-    except _Unreadable as exc:
-        return [Skipped(str(path), str(exc))]
-    except OSError as exc:
-        return [Skipped(str(path), f"cannot read: {exc.strerror or exc}")]
-    except Exception as exc:  # any parser failure is this file's reason
-        return [Skipped(str(path), reason_of(exc))]
+            raise Unreadable(f"too large: {size / 2**20:.1f} MB (limit {max_bytes / 2**20:.0f} MB)")
+        return read_content(path.read_bytes(), suffix, doc_id, os.path.abspath(path), str(path))
+
+    return guarded(str(path), read)
 
 
 def _inside(path: Path, folder: Path) -> bool:

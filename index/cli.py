@@ -136,8 +136,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("paths", nargs="+", metavar="PATH")
     build.add_argument("--prune", action="store_true",
                        help="remove indexed articles no longer found under PATH")
-    add = command("add", "index the given files (ids are their names without extension)")
-    add.add_argument("paths", nargs="+", metavar="FILE")
+    add = command("add", "index the given files (ids are their names without extension) "
+                         "and links: https://... pages and PDFs (ids are host/path)")
+    add.add_argument("paths", nargs="+", metavar="FILE_OR_URL")
     for sub in (build, add):
         sub.add_argument("--replace", action="store_true",
                          help="an article whose id is taken by another article replaces it "

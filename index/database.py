@@ -7,8 +7,10 @@ killed at any point leaves the previous generation whole.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,7 +24,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT, hash TEXT NOT NULL, title TEXT, date TEXT,
-    url TEXT, source TEXT, text TEXT NOT NULL, indexed_at REAL NOT NULL);
+    url TEXT, source TEXT, text TEXT NOT NULL, indexed_at REAL NOT NULL, extra TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL, n_tokens INTEGER NOT NULL);
@@ -36,7 +38,11 @@ CREATE INDEX IF NOT EXISTS entities_by_doc ON entities(doc_id);
 CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
 
-_DOC_COLUMNS = "doc_id, text, title, date, url, source, path"
+_DOC_COLUMNS = "doc_id, text, title, date, url, source, path, extra"
+# Columns added since the first release, with their type: an index made before them gets
+# them on its first writable open (`_upgrade`), and reads of one that cannot be written
+# (`check`, a read-only mount) see them as NULL.
+_ADDED_COLUMNS = {"documents": {"extra": "TEXT"}}
 TABLES = ("meta", "documents", "chunks", "sentences", "entities", "dead_chunks")
 # Primary result codes (https://sqlite.org/rescode.html).
 SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
@@ -68,7 +74,27 @@ def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3
     db.execute("PRAGMA synchronous=NORMAL")
     if create:
         db.executescript(SCHEMA)
+    _upgrade(db)
     return db
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Add the columns an older index lacks (SQLite adds a column without rewriting rows).
+    A database that cannot be written keeps its columns; `_doc_columns` reads around them."""
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue
+        for name, kind in columns.items():
+            if name not in have:
+                with suppress(sqlite3.OperationalError):  # read-only file: read around it
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _doc_columns(db: sqlite3.Connection) -> str:
+    """The article columns to select, with NULL for any an unwritable old index lacks."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    return ", ".join(c if c in have else f"NULL AS {c}" for c in _DOC_COLUMNS.split(", "))
 
 
 def is_damage(error: sqlite3.Error) -> bool:
@@ -160,8 +186,10 @@ def insert_document(db: sqlite3.Connection, article: Article, now: float, chunks
                     sentences: Sequence[Sentence], vectors: np.ndarray,
                     entities: Sequence[Entity]) -> None:
     a = article
-    db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (a.doc_id, a.path, a.content_hash, a.title, a.date, a.url, a.source, a.text, now))
+    db.execute("INSERT INTO documents (doc_id, path, hash, title, date, url, source, text, "
+               "indexed_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (a.doc_id, a.path, a.content_hash, a.title, a.date, a.url, a.source, a.text, now,
+                json.dumps(a.extra) if a.extra else None))
     db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
                    [(c.chunk_id, a.doc_id, c.ordinal, c.start, c.end, c.n_tokens) for c in chunks])
     db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
@@ -172,11 +200,14 @@ def insert_document(db: sqlite3.Connection, article: Article, now: float, chunks
 
 
 def _article(row: tuple) -> Article:
-    return Article(*row)
+    *fields, extra = row
+    meta = json.loads(extra) if extra else {}
+    return Article(*fields, author=meta.get("author", ""), pages=tuple(meta.get("pages", ())),
+                   extracted_by=meta.get("extracted_by", ""))
 
 
 def article(db: sqlite3.Connection, doc_id: str) -> Article | None:
-    row = db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    row = db.execute(f"SELECT {_doc_columns(db)} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
     return _article(row) if row else None
 
 
@@ -217,7 +248,11 @@ def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
     found: dict[str, Article] = {}
     known: set[str] = set()
     whole = True
-    queries = [(f"SELECT {_DOC_COLUMNS} FROM documents", True)]
+    try:
+        columns = _doc_columns(db)
+    except sqlite3.Error:
+        columns = _DOC_COLUMNS.replace(", extra", ", NULL AS extra")
+    queries = [(f"SELECT {columns} FROM documents", True)]
     queries += [(f"SELECT doc_id FROM {table}", False) for table in ("chunks", "entities")]
     for query, documents in queries:
         for order in ("ASC", "DESC"):

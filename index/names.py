@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 FALLBACK_ID = "article"
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
@@ -63,3 +64,14 @@ def shown(name: object) -> str:
 def counted(n: int, noun: str) -> str:
     """"1 segment", "3 segments": counts in messages read as English."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def url_id(url: str) -> str:
+    """The id of a page fetched from `url`: host and path, as a file's id is its path
+    (`https://www.example.com/world/talks.html?ref=x` -> `example.com/world/talks`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = PurePosixPath(unquote(parts.path))
+    if path.suffix.lower() in (".html", ".htm", ".pdf", ".php", ".asp", ".aspx"):
+        path = path.with_suffix("")
+    return clean_id(f"{host}/{path.as_posix()}")

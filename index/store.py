@@ -40,6 +40,7 @@ from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
 from index.embedder import Embedder, configured_model, load_embedder
 from index.ids import Renamed, assign
 from index.lexical import LexicalIndex, terms
+from index.links import is_url, read_url
 from index.lock import WriteLock
 from index.names import counted, shown
 from index.nlp import Entity, Sentence, analyse
@@ -456,7 +457,8 @@ class Index:
     def build(self, paths: Iterable[str | Path], prune: bool = False,
               progress: Progress | None = None, root: str | Path | None = None,
               replace: bool = False) -> Report:
-        """Index every article under the paths; unchanged articles are not embedded again.
+        """Index every article under the paths and at the links (`https://...`, see
+        `index.links`); unchanged articles are not embedded again.
 
         With prune, articles no longer found under the paths are removed. Files named
         directly get ids relative to `root` when given (a watched folder), else their name.
@@ -466,10 +468,15 @@ class Index:
         """
         started = time.perf_counter()
         paths = list(paths)
-        articles, skipped = read_paths(paths, Path(root) if root else None)
+        files = [p for p in paths if not is_url(p)]
+        articles, skipped = read_paths(files, Path(root) if root else None)
+        for url in (p for p in paths if is_url(p)):
+            fetched, failed = read_url(str(url))
+            articles += fetched
+            skipped += failed
         with WriteLock(self.path, self.write_wait):
             return self._write(articles, [], skipped, progress, started, replace=replace,
-                               prune=prune, remember=True, sources=[root] if root else paths)
+                               prune=prune, remember=True, sources=[root] if root else files)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
             root: str | Path | None = None, replace: bool = False) -> Report:

@@ -76,8 +76,8 @@ def test_every_format_is_read_with_its_metadata(format_folder):
         assert article.path == str(format_folder / "echo.jsonl")
 
     foxtrot = by_id["foxtrot"]
-    assert foxtrot.title == "Foxtrot & Co report"
-    assert "Foxtrot headline" in foxtrot.text
+    # The story's headline, not the browser tab's <title>; it is metadata, not body text.
+    assert (foxtrot.title, foxtrot.extracted_by) == ("Foxtrot headline", "trafilatura")
     assert "Visible paragraph about foxes crossing the river at dawn." in foxtrot.text
     assert "Second paragraph with <escaped> markup." in foxtrot.text
     for hidden in ("STYLESECRET", "color: red", "HEADSCRIPTSECRET", "BODYSCRIPTSECRET",
@@ -93,7 +93,7 @@ def test_every_format_is_indexed_and_searchable(format_folder, tmp_path):
     assert len(rows) == 8 and all(row["chunks"] >= 1 for row in rows.values())
     assert index.article("echo-2").source == "Echo Daily"
     assert index.article("charlie").url == "https://example.org/c"
-    assert rows["foxtrot"]["title"] == "Foxtrot & Co report"
+    assert rows["foxtrot"]["title"] == "Foxtrot headline"
     assert index.lexical_search("BODYSCRIPTSECRET", 5) == []
     hits = index.lexical_search("foxes river dawn", 5)
     assert index.passages([hits[0][0]])[0].article.doc_id == "foxtrot"
@@ -134,7 +134,7 @@ def test_bad_files_are_skipped_with_reasons_and_good_ones_indexed(seeds_copy, tm
         "latin1.txt": "not valid UTF-8",
         "malformed.json": "malformed JSON",
         "notext.json": '"text"',
-        "report.pdf": "unsupported file type .pdf",
+        "report.pdf": "damaged PDF",
         "huge.txt": "too large",
         "mixed.jsonl:2": "malformed JSON on line 2",
     }

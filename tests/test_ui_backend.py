@@ -58,10 +58,10 @@ def test_an_index_whose_articles_were_all_removed_is_not_refilled(backend):
 
 def test_upload_is_indexed_under_its_safe_name_and_answers_questions(backend, tmp_path):
     story = _file(tmp_path / "in", "upload-123.txt", MAYOR)
-    report = backend.add_uploads([(story, "../../Bramblewick news.txt"), (story, "notes.pdf")])
+    report = backend.add_uploads([(story, "../../Bramblewick news.txt"), (story, "notes.docx")])
     assert (report.added, report.added_ids) == (1, ("Bramblewick news",))
     assert [(s.path, s.reason.split(";")[0]) for s in report.skipped] == [
-        ("notes.pdf", "unsupported file type .pdf")]
+        ("notes.docx", "unsupported file type .docx")]
     assert "Bramblewick news" in {row["doc_id"] for row in backend.documents()}
     answer = backend.ask("Who is the mayor of Bramblewick?")
     assert answer.answers[0].text == "Orla Fenwhistle"

@@ -18,7 +18,9 @@ import pytest
 from gradio.utils import get_upload_folder
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from bench.samples import story
 from tests.conftest import REPO, copy_index, serve_page
+from tests.web_site import PAGE, PAGE_STORY, serve_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
@@ -214,3 +216,18 @@ def test_on_a_phone_the_question_box_is_above_the_fold(browser: Browser, url: st
         assert phone.evaluate("window.scrollY") == 0
     finally:
         context.close()
+
+
+def test_a_link_added_on_the_articles_tab_is_indexed_with_its_metadata(page: Page,
+                                                                       tmp_path: Path):
+    with serve_site(tmp_path) as site:
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#nqa-link textarea, #nqa-link input").first.fill(f"{site}/gone.html")
+        page.locator("#nqa-add-link").click()
+        expect(page.locator("#nqa-report")).to_contain_text(
+            "the server answered 404 Not Found", timeout=UPLOAD_TIMEOUT)
+        page.locator("#nqa-link textarea, #nqa-link input").first.fill(f"{site}{PAGE}")
+        page.locator("#nqa-add-link").click()
+        expect(page.locator("#nqa-report")).to_contain_text("1 added", timeout=UPLOAD_TIMEOUT)
+    expect(page.locator("#nqa-documents")).to_contain_text("127.0.0.1/news/2025/11/talks")
+    expect(page.locator("#nqa-preview .nqa-article-title")).to_have_text(story(PAGE_STORY).title)

@@ -133,20 +133,20 @@ def test_upload_names_are_reduced_to_a_safe_basename(given, expected):
 def test_staging_skips_unknown_types_and_big_files_and_keeps_same_names_apart(tmp_path):
     source = tmp_path / "in"
     source.mkdir()
-    story, big, pdf = source / "a.txt", source / "big.txt", source / "c.pdf"
+    story, big, doc = source / "a.txt", source / "big.txt", source / "c.docx"
     story.write_text("A story.")
     big.write_bytes(b"x" * 2048)
-    pdf.write_text("%PDF")
+    doc.write_text("PK")
     out = tmp_path / "out"
     out.mkdir()
     staged, skipped = stage([(story, "../story.txt"), (story, "story.txt"), (big, "big.txt"),
-                             (pdf, "c.pdf")], out, max_bytes=1024)
+                             (doc, "c.docx")], out, max_bytes=1024)
     # Same names never overwrite each other on disk; the index decides their ids.
     assert [p.name for p in staged] == ["story.txt", "story.txt"]
     assert len({p.parent for p in staged}) == 2 and all(p.parent.parent == out for p in staged)
     assert {s.path: s.reason.split(":")[0] for s in skipped} == {
-        "big.txt": "too large", "c.pdf": "unsupported file type .pdf; use .txt, .md, .json, "
-                                         ".jsonl, .html, .htm"}
+        "big.txt": "too large", "c.docx": "unsupported file type .docx; use .txt, .md, .json, "
+                                          ".jsonl, .html, .htm, .pdf"}
 
 
 class FakeBackend:

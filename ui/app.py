@@ -16,14 +16,14 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
-from index import Report, counted, shown
+from index import SUPPORTED_SUFFIXES, Report, counted, shown
 from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
 from ui.uploads import MAX_UPLOAD_BYTES
 
-UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl", ".html", ".htm"]
+UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
 TABLE_TITLE_WORDS = 12
 LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --auth."
@@ -266,15 +266,31 @@ def upload(backend: Backend, files: list[str] | None, progress: gr.Progress,
     pairs = [(path, Path(path).name) for path in files]
     progress(0, desc="Reading and embedding articles")
 
+    try:
+        report = backend.add_uploads(pairs, progress=_ticker(progress), replace=replace)
+    finally:
+        discard_uploads(files)
+    return _written(backend, report)
+
+
+def _ticker(progress: gr.Progress):
     def tick(done: int, total: int) -> None:
         progress((done, total), desc="Embedding articles", unit="articles")
 
-    try:
-        report = backend.add_uploads(pairs, progress=tick, replace=replace)
-    finally:
-        discard_uploads(files)
+    return tick
+
+
+def _written(backend: Backend, report: Report) -> tuple:
+    """The report of a write, then the Articles view showing the first article it added."""
     chosen = report.added_ids[0] if report.added_ids else None
     return (report_html(report), *_articles_view(backend, chosen))
+
+
+def add_link(backend: Backend, url: str, progress: gr.Progress, replace: bool = False) -> tuple:
+    """Fetch the page or PDF at `url` and index it; the report, then the Articles view."""
+    progress(0, desc="Fetching the link")
+    return _written(backend, backend.add_url(url or "", progress=_ticker(progress),
+                                             replace=replace))
 
 
 def _title(backend: Backend, doc_id: str) -> str:
@@ -387,6 +403,10 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
                                       elem_id="nqa-replace",
                                       info="Off: a file whose name is taken by another article "
                                            "is added beside it as NAME-2")
+                with gr.Row(equal_height=True, elem_id="nqa-link-row"):
+                    link = gr.Textbox(label="Add a link: a news page or PDF", scale=4,
+                                      placeholder="https://…", elem_id="nqa-link")
+                    link_button = gr.Button("Add link", scale=1, elem_id="nqa-add-link")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
             if writable:
@@ -422,6 +442,14 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     # Indexing starts when the upload has finished, so it never sees a half-sent file.
     files.upload(add, [files, replace], [report, *view, files], concurrency_id="index-write",
                  api_visibility="private")
+
+    def fetch(url: str, replacing: bool, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        return add_link(backend, url, progress, replace=replacing)
+
+    # The link stays in its box: one that failed can be corrected and sent again.
+    for event in (link.submit, link_button.click):
+        event(fetch, [link, replace], [report, *view], concurrency_id="index-write",
+              api_visibility="private")
 
     # Remove asks first, naming the article shown; a new choice withdraws the question.
     asked = gr.State(None)

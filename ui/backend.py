@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from index import Article, Index, Report, Skipped, Status, open_default, read_paths
+from index import Article, Index, Report, Skipped, Status, is_url, open_default, read_paths
 from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
@@ -90,6 +90,17 @@ class Backend:
             root: str | Path | None = None, replace: bool = False) -> Report:
         self._writable()
         return self.index.add(paths, progress=progress, root=root, replace=replace)
+
+    def add_url(self, url: str, progress: Progress | None = None,
+                replace: bool = False) -> Report:
+        """Fetch a web page or PDF and index it with its metadata (see `index.links`); a
+        link that cannot be fetched or read is the report's one skipped line."""
+        self._writable()
+        url = url.strip()
+        if not is_url(url):
+            return Report(skipped=(Skipped(url or "(no link)", "not a link: give an address "
+                                                               "that starts with https://"),))
+        return self.index.add([url], progress=progress, replace=replace)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         self._writable()
