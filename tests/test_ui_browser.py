@@ -9,6 +9,7 @@ Set UPDATE_SCREENSHOTS=1 to also write docs/disagreement.png.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -230,4 +231,7 @@ def test_a_link_added_on_the_articles_tab_is_indexed_with_its_metadata(page: Pag
         page.locator("#nqa-add-link").click()
         expect(page.locator("#nqa-report")).to_contain_text("1 added", timeout=UPLOAD_TIMEOUT)
     expect(page.locator("#nqa-documents")).to_contain_text("127.0.0.1/news/2025/11/talks")
-    expect(page.locator("#nqa-preview .nqa-article-title")).to_have_text(story(PAGE_STORY).title)
+    # The page's metadata, as a reader names a source: outlet, date, title linked to its URL.
+    heading = page.locator("#nqa-preview .nqa-article-title")
+    expect(heading).to_have_text(f"Kyodo News · 18 Nov 2025 · {story(PAGE_STORY).title}")
+    expect(heading.locator("a")).to_have_attribute("href", re.compile(r"^https://english\.kyodonews"))
