@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.report import timed_build
 from bench.samples import newsroom_page, story, two_column_pdf, wordpress_page
 
 PDF_PAGES = 3
@@ -67,17 +68,6 @@ def _old_html(folder: Path) -> dict:
             "pages_per_s": round(len(files) / seconds, 1)}
 
 
-def _embedding(index_dir: Path, folder: Path) -> dict:
-    from index import Index
-
-    index = Index.open(index_dir)
-    started = time.perf_counter()
-    report = index.build([folder])
-    seconds = time.perf_counter() - started
-    return {"articles": report.added, "chunks": report.chunks_embedded,
-            "seconds": round(seconds, 1), "articles_per_s": round(report.added / seconds, 1)}
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=40, help="files per format")
@@ -98,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
 
             load_embedder()
             pipeline()
-            result["build"] = {name: _embedding(Path(work) / f"index-{name}", path)
+            result["build"] = {name: timed_build(Path(work) / f"index-{name}", path)
                                for name, path in folders.items()}
     print(json.dumps(result))
     return result

@@ -13,28 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
 from bench import corpus as corpus_mod
+from bench.report import timed_build
 
 
 def _texts(n: int) -> list[str]:
     base = corpus_mod.base_articles()
     # NUL bytes (a few base texts hold them) would make the folder's copy a "binary file".
     return [f"Story {i}. {base[i % len(base)].text}".replace("\x00", " ") for i in range(n)]
-
-
-def _build(index_dir: Path, source: Path) -> dict:
-    from index import Index
-
-    index = Index.open(index_dir)
-    started = time.perf_counter()
-    report = index.build([source])
-    seconds = time.perf_counter() - started
-    return {"articles": report.added, "chunks": report.chunks_embedded,
-            "skipped": len(report.skipped), "seconds": round(seconds, 1),
-            "chunks_per_s": round(report.chunks_embedded / seconds, 1)}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -56,8 +44,8 @@ def main(argv: list[str] | None = None) -> dict:
         folder.mkdir()
         for i, text in enumerate(texts):
             (folder / f"r{i}.txt").write_text(text)
-        result = {"records": args.records, "jsonl": _build(root / "index-jsonl", jsonl),
-                  "folder": _build(root / "index-folder", folder)}
+        result = {"records": args.records, "jsonl": timed_build(root / "index-jsonl", jsonl),
+                  "folder": timed_build(root / "index-folder", folder)}
     result["ratio"] = round(result["jsonl"]["chunks_per_s"] / result["folder"]["chunks_per_s"], 2)
     print(json.dumps(result))
     return result

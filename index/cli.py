@@ -14,7 +14,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -27,10 +28,13 @@ EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
 
 
-def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A tqdm bar on stderr, counted in articles, or nothing when --json or --quiet."""
-    if not enabled:
-        return None, lambda: None
+@contextmanager
+def _progress(args: argparse.Namespace) -> Iterator[Callable[[int, int], None] | None]:
+    """A tqdm bar on stderr, counted in articles, closed however the work ends; None with
+    --json or --quiet."""
+    if args.json or args.quiet:
+        yield None
+        return
     from tqdm import tqdm
 
     bar: list[tqdm] = []
@@ -42,7 +46,11 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Cal
         bar[0].n = done
         bar[0].refresh()
 
-    return update, lambda: bar and bar[0].close()
+    try:
+        yield update
+    finally:
+        if bar:
+            bar[0].close()
 
 
 def _emit(result: Report | Status, as_json: bool) -> None:
@@ -60,11 +68,8 @@ def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Rep
            reading: bool = False) -> int:
     """Run one write; `reading` writes (build, add) exit by `exit_status`, others with 0."""
     index = Index.open(args.index)
-    progress, close = _progress_bar(not args.json and not args.quiet)
-    try:
+    with _progress(args) as progress:
         report = run(index, progress)
-    finally:
-        close()
     _emit(report, args.json)
     return exit_status([report]) if reading else 0
 
@@ -108,11 +113,8 @@ def _check_or_repair(args: argparse.Namespace) -> int:
         return 0 if findings.healthy else 1
     from index.repair import repair
 
-    progress, close = _progress_bar(not args.json and not args.quiet)
-    try:
+    with _progress(args) as progress:
         result = repair(folder, progress)
-    finally:
-        close()
     _emit(result, args.json)
     return 0 if result.complete else 1
 

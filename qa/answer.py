@@ -86,7 +86,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
     passages = prefer([r.passage for r in retrieved], period, lambda p: published(p.article))
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
-    spans = reader.read(question, chosen, min_confidence=0.0)
+    spans = reader.read(question, chosen)
     positions, conflicts = weigh(spans, analyse_question(question), reader.calibration.threshold,
                                  period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",

@@ -161,16 +161,14 @@ class Reader:
             readings.append(Reading(start, end, margin, confidence))
         return readings
 
-    def read(self, question: str, windows: Sequence[Window],
-             min_confidence: float | None = None) -> list[Span]:
-        """Each window's answer span, best first; a window whose best span is below
-        `min_confidence` (default: the calibrated threshold) gives none. ask() takes every
-        span and applies the threshold to positions, where sources' readings add up."""
-        floor = self.calibration.threshold if min_confidence is None else min_confidence
+    def read(self, question: str, windows: Sequence[Window]) -> list[Span]:
+        """Each window's best span at any confidence, best first (a window that finds
+        nothing gives none). The calibrated threshold is applied to positions
+        (qa.positions.weigh), where the readings of several sources add up."""
         spans = []
         for window, reading in zip(windows, self.read_texts(question, [w.text for w in windows]),
                                    strict=True):
-            if reading.end > reading.start and reading.confidence >= floor:
+            if reading.end > reading.start:
                 spans.append(Span(window.passage, window.start + reading.start,
                                   window.start + reading.end, reading.margin, reading.confidence))
         return sorted(spans, key=lambda s: -s.confidence)
