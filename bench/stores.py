@@ -366,9 +366,9 @@ def render(build: list[dict], scale: list[dict]) -> str:
     if build:
         lines += ["### Build (real embedding)", "", table(
             ["kind", "workers", "articles", "chunks", "build s", "chunks/s", "store share",
-             "driver peak RSS MB"],
+             "builder peak RSS MB"],
             [[r["kind"], r["label"], r["articles"], r["chunks"], r["build_s"], r["chunks_per_s"],
-              f"{100 * r['store_share']:.1f}%", r["process_peak_rss_mb"]] for r in build]), ""]
+              f"{100 * r['store_share']:.1f}%", r["peak_rss_mb"]] for r in build]), ""]
         adds = [r for r in build if r["add_one"].get("n")]
         lines += ["### Add one article", "", table(
             ["kind", "median ms", "p95 ms"],
@@ -389,6 +389,19 @@ def render(build: list[dict], scale: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stores", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index-kinds", default="folder",
+                        help="comma-separated: folder, postgres (default: folder)")
+    parser.add_argument("--postgres", metavar="DSN",
+                        help="a server to create the benchmark databases on (default: embedded)")
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--build-chunks", type=int, default=450,
+                        help="chunks of the real build corpus (default 450: about 300 articles)")
+    parser.add_argument("--sections", default="build,scale")
+    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--adds", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=RESULTS / "work" / "stores")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    # The children each measurement runs in, one process each.
     sub = parser.add_subparsers(dest="command")
     b = sub.add_parser("build-worker")
     b.add_argument("articles", type=Path)
@@ -406,18 +419,6 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("location")
     v.add_argument("questions", type=Path)
     v.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--index-kinds", default="folder",
-                        help="comma-separated: folder, postgres (default: folder)")
-    parser.add_argument("--postgres", metavar="DSN",
-                        help="a server to create the benchmark databases on (default: embedded)")
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
-    parser.add_argument("--build-chunks", type=int, default=450,
-                        help="chunks of the real build corpus (default 450: about 300 articles)")
-    parser.add_argument("--sections", default="build,scale")
-    parser.add_argument("--questions", type=int, default=40)
-    parser.add_argument("--adds", type=int, default=5)
-    parser.add_argument("--work", type=Path, default=RESULTS / "work" / "stores")
-    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.command == "build-worker":
         build_worker(args.articles, args.location, args.workers, args.pool, args.adds, args.out)
