@@ -23,6 +23,7 @@ import importlib.util
 import logging
 import math
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,8 @@ GROUP_MAX = 64
 GROUPS_PER_WORKER = 4
 # Seconds to wait for all Ray workers to load their models before saying why not.
 READY_SECONDS = 300
+# Seconds to wait for RAY_ADDRESS to take a connection.
+CONNECT_SECONDS = 5
 
 Progress = Callable[[int, int], None]
 Runner = Callable[[Sequence[Sequence[Article]]], Iterator[list]]
@@ -195,6 +198,10 @@ def _connect_ray(workers: int):
         return ray
     address = os.environ.get("RAY_ADDRESS") or None
     local = {} if address else {"num_cpus": max(os.cpu_count() or 1, workers)}
+    unreachable = _unreachable(address) if address else None
+    if unreachable:
+        raise WorkersFailed(f"could not connect to the Ray cluster at RAY_ADDRESS={address}: "
+                            f"{unreachable}")
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, **local)
@@ -240,6 +247,19 @@ def _ray_actors(embedder_name: str, workers: int) -> Iterator[Runner]:
     finally:
         for a in actors:
             ray.kill(a)
+
+
+def _unreachable(address: str) -> str | None:
+    """Why a `host:port` (or `ray://host:port`) address takes no connection, else None.
+    Ray itself retries an unreachable address for minutes, printing warnings."""
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit():
+        return None  # "auto" and the like: Ray finds the cluster itself and says if it cannot
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as error:
+        return error.strerror or str(error) or type(error).__name__
+    return None
 
 
 def _last_line(error: BaseException) -> str:

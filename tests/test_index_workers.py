@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,18 @@ def test_a_bad_worker_count_is_one_line(count, tmp_path, run_cli) -> None:
     assert done.stderr.splitlines()[-1].endswith(
         f"argument --workers: '{count}' is not a number of workers (1 or more)")
     assert not (tmp_path / "index").exists()
+
+
+def test_an_unreachable_ray_cluster_is_one_line_and_nothing_is_written(
+        seeds_copy, tmp_path, run_cli, article_text) -> None:
+    for name in ("one", "two"):  # two articles: two groups, so two workers are started
+        (tmp_path / f"{name}.txt").write_text(article_text(f"unreached{name}"))
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    done = run_cli("add", str(tmp_path / "one.txt"), str(tmp_path / "two.txt"), "--index",
+                   str(seeds_copy), "--workers", "2", "--quiet", RAY_ADDRESS=address, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: could not connect to the Ray cluster at "
+                                   f"RAY_ADDRESS={address}: Connection refused")
+    assert len(Index.open(seeds_copy).documents()) == 3
