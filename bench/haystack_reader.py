@@ -16,11 +16,11 @@ noise hits both alike:
   is the no-answer one (data None). With --haystack-reads windows it gets instead the
   very windows ask() reads (`qa.windows.windows`), so both read identical text.
 
-Why it is fair: the same retrieval, the same trained weights (loaded in float32 by both,
-run under the same autocast precision that qa.reader uses, logits scored in float32 by
-both), the same token windows (qa.reader's max length and stride), the same questions in
-the same process, and latency on both sides includes embedding the question and
-retrieving. What differs is what each does around the model:
+Why it is fair: the same retrieval, the same trained weights (run in float32 by both:
+qa.reader through numpy, `index.bert`; Haystack through torch), the same token windows
+(qa.reader's max length and stride), the same questions in the same process, and
+latency on both sides includes embedding the question and retrieving. What differs is
+what each does around the model:
 
 - what is read: ask() reads not whole chunks but qa.windows' choice of at most 12
   stretches of about 480 characters (the sentences most like the question, one source
@@ -48,7 +48,6 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +87,6 @@ def sample(questions: list[Question], n: int) -> tuple[list[Question], int]:
     return questions[::stride][:n], stride
 
 
-def autocast() -> AbstractContextManager:
-    """The autocast qa.reader runs its model under (bfloat16 where the CPU has it)."""
-    import torch
-
-    from index.embedder import configured_precision
-
-    if configured_precision() == "bfloat16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return nullcontext()
-
-
 def haystack_reader(model: Path) -> Any:
     """ExtractiveReader on our reader folder, on the CPU, in float32, warmed up."""
     import torch
@@ -114,16 +102,7 @@ def haystack_reader(model: Path) -> Any:
                                   stride=settings["stride"],
                                   model_kwargs={"dtype": torch.float32})
     reader.warm_up()
-    # Under bfloat16 autocast the model's logits come out in bfloat16; qa.reader scores spans on
-    # float32 copies, and so must Haystack, or its sigmoid scores collapse into ties.
-    reader.model.register_forward_hook(_float_logits)
     return reader
-
-
-def _float_logits(module: Any, args: Any, output: Any) -> Any:
-    output.start_logits = output.start_logits.float()
-    output.end_logits = output.end_logits.float()
-    return output
 
 
 def run(n: int, threads: int | None = None, reads: str = "chunks") -> dict:
@@ -134,7 +113,6 @@ def run(n: int, threads: int | None = None, reads: str = "chunks") -> dict:
 
     from bench.quality import _squad_questions, _squad_summary
     from index import Index
-    from index.embedder import configured_precision
     from qa import ask
     from qa.reader import load_reader
     from qa.retrieve import retrieve
@@ -175,8 +153,7 @@ def run(n: int, threads: int | None = None, reads: str = "chunks") -> dict:
             else:
                 documents = [Document(id=str(p.chunk.chunk_id), meta={"doc_id": p.chunk.doc_id},
                                       content=p.article.text[p.chunk.start:p.chunk.end]) for p in passages]
-            with autocast():
-                answers = theirs.run(query=question, documents=documents, top_k=1, no_answer=True)["answers"]
+            answers = theirs.run(query=question, documents=documents, top_k=1, no_answer=True)["answers"]
             span = next((a for a in answers if a.data is not None), None)
             score = span.score if span else None
             if not answers or answers[0].data is None:
@@ -206,7 +183,7 @@ def run(n: int, threads: int | None = None, reads: str = "chunks") -> dict:
         "questions": len(chosen), "of_questions": len(questions), "sample_stride": stride,
         "paragraphs": len(articles), "sources": SOURCES, "haystack_reads": reads,
         "index_build_s": round(build_s, 1), "reader_model": str(ours.path),
-        "precision": "bfloat16 autocast" if configured_precision() == "bfloat16" else "float32",
+        "precision": "float32",
         "torch_threads": torch.get_num_threads(),
     }
     for name in sides:

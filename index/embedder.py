@@ -8,13 +8,17 @@ these, at no extra cost at ingest and none at question time.
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from index.bert import Bert, padded, supports
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -70,19 +74,38 @@ def _resolve(name: str) -> str:
 
 
 class Embedder:
-    """One loaded model; construct through `load_embedder` so a process loads it once."""
+    """One model; construct through `load_embedder` so a process loads it once.
+
+    Two runtimes for one model: questions (`encode`) go through the numpy encoder of
+    `index.bert` where the model is a plain BERT with mean pooling (all-MiniLM is), so
+    that answering never imports torch; ingest (`encode_with_spans`) goes through
+    sentence-transformers, loaded at the first write, where torch's batched bfloat16
+    kernels pay off. Any other model uses sentence-transformers for both."""
 
     def __init__(self, name: str) -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
-
         self.name = self.canonical(name)
-        self.model = SentenceTransformer(_resolve(name), device="cpu")
-        self.dimension = int(self.model.get_embedding_dimension())
-        self.window = int(self.model.max_seq_length)
+        self.source = _resolve(name)
         self.precision = configured_precision()
+        self._lock = threading.Lock()
+        self._model = None
+        self._questions = _Questions.load(Path(self.source))
+        if self._questions:
+            self.dimension, self.window = self._questions.dimension, self._questions.window
+        else:
+            self.dimension = int(self.model.get_embedding_dimension())
+            self.window = int(self.model.max_seq_length)
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded (with torch) on first use."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                self._model = SentenceTransformer(self.source, device="cpu")
+            return self._model
 
     @staticmethod
     def canonical(name: str) -> str:
@@ -98,6 +121,8 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, so inner product is cosine similarity."""
+        if self._questions:
+            return self._questions.encode(texts)
         with autocast(self.precision):
             vectors = self.model.encode(list(texts), normalize_embeddings=True,
                                         convert_to_numpy=True, batch_size=32,
@@ -126,6 +151,50 @@ class Embedder:
                     vectors[row] = tokens[: len(inside)][inside].mean(axis=0)
             parts.append(_unit(vectors))
         return _unit(whole), parts
+
+
+class _Questions:
+    """A sentence-transformers folder of Transformer (BERT) -> mean Pooling -> Normalize,
+    run by `index.bert`: the same vectors as sentence-transformers gives, without torch."""
+
+    def __init__(self, folder: Path, window: int, dimension: int) -> None:
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.window = window
+        self.dimension = dimension
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(window)
+        self._bert: Bert | None = None
+
+    @classmethod
+    def load(cls, folder: Path) -> _Questions | None:
+        """None unless the folder holds exactly that pipeline."""
+        try:
+            modules = [m["type"].rsplit(".", 1)[-1]
+                       for m in json.loads((folder / "modules.json").read_text())]
+            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+            window = json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        only_mean = pooling.get("pooling_mode_mean_tokens") and not any(
+            on for key, on in pooling.items() if key.startswith("pooling_mode_") and
+            key != "pooling_mode_mean_tokens")
+        if modules != ["Transformer", "Pooling", "Normalize"] or not only_mean or not (
+                supports(folder) and (folder / "tokenizer.json").exists()):
+            return None
+        return cls(folder, int(window), int(pooling["word_embedding_dimension"]))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._bert is None:
+            self._bert = Bert.load(self.folder)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        ids, types, mask = padded(self.tokenizer.encode_batch(list(texts)))
+        tokens = self._bert(ids, types, mask)
+        pooled = (tokens * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return _unit(pooled)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

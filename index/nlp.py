@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
+if TYPE_CHECKING:  # spaCy loads in seconds: only ingest and follow-ups need it
+    from spacy.language import Language
 
 _BLOCK = re.compile(r"[^\n]+")
 # spaCy refuses texts over `nlp.max_length` (1,000,000 characters, error E088) and its

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from index import Index, open_default
 from index.lexical import terms
+from index.nlp import pipeline
 from qa.followup import resolve
 from qa.positions import weigh
-from qa.question import analyse_question
 from qa.reader import Reader, load_reader
 from qa.result import Answer
 from qa.retrieve import retrieve
@@ -55,12 +55,14 @@ def _refusal(question: str) -> str:
 
 
 def warm_up(index: Index | str | Path | None = None) -> None:
-    """Load what a first answer needs (the index, the embedder, the reader, spaCy) now,
-    so that a page or a prompt that says "ready" answers its first question fast."""
+    """Load what a first answer needs (the index, the embedder, the reader, and spaCy for
+    follow-up questions) now, so that a page or a prompt that says "ready" answers its
+    first question fast. A one-shot question needs none of this: spaCy loads only when
+    there is a conversation to resolve."""
     idx = _open(index)
     idx.embedder.encode(["warm up"])
     load_reader().read_texts("Who is it?", ["A warm-up sentence about no one."])
-    analyse_question("Who is it?")
+    pipeline()
 
 
 def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
@@ -87,7 +89,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
     spans = reader.read(question, chosen)
-    positions, conflicts = weigh(spans, analyse_question(question), reader.calibration.threshold,
+    positions, conflicts = weigh(spans, question, reader.calibration.threshold,
                                  period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

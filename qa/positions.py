@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 
 from index import Passage, counted
-from qa.question import Question
+from qa.question import subjects
 from qa.reader import Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, name_words, value_key
@@ -83,13 +84,14 @@ def typed(span: Span) -> Typed:
     return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 
-def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
+def weigh(spans: list[Span], question: str, threshold: float = 0.0,
           period: Period | None = None) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
     """Positions best first (most sources, then confidence), and the conflicts among them.
 
     A position is kept when its score reaches `threshold`: a value two sources read with
     middling confidence can be an answer where either alone would not. When the question
     names a `period` ("in 2023"), positions with a source dated then come first."""
+    named = subjects(question, (s.passage for s in spans))
     votes: dict[str, Span] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
         votes.setdefault(span.doc_id, span)
@@ -103,7 +105,7 @@ def weigh(spans: list[Span], question: Question, threshold: float = 0.0,
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
             if a.score * b.score >= BOTH_RIGHT and _incompatible(a, b) and not _different_subjects(
-                    a, b, question):
+                    a, b, named):
                 rivals[i].add(j)
                 rivals[j].add(i)
     positions = tuple(
@@ -272,10 +274,10 @@ def _qualifier(passage: Passage, subject: str) -> str:
     return ""
 
 
-def _different_subjects(a: _Group, b: _Group, question: Question) -> bool:
+def _different_subjects(a: _Group, b: _Group, named: Sequence[str]) -> bool:
     """Answers about two things of the same name (two towns called Broken Bow) are not a
     contradiction: each source qualifies the name, and no qualifier is shared."""
-    for subject in question.subjects:
+    for subject in named:
         qualifiers_a = {_qualifier(m.span.passage, subject) for m in a.members}
         qualifiers_b = {_qualifier(m.span.passage, subject) for m in b.members}
         if "" not in qualifiers_a | qualifiers_b and not qualifiers_a & qualifiers_b:

@@ -1,7 +1,8 @@
 """The extractive reader: windows of text in, the span each gives as its answer (or none) out.
 
 A MiniLM encoder with a start/end head, trained here (train/reader.py) on SQuAD-style
-data with many no-answer pairs, and shipped in qa/reader_model as fp16 safetensors.
+data with many no-answer pairs, and shipped in qa/reader_model as fp16 safetensors. It
+runs in float32 through numpy (`index.bert`): answering a question never imports torch.
 
 The run reads as a straight line, the way Haystack's ExtractiveReader does: all
 (question, passage) pairs go onto one batch axis, long passages overflow into strided
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from index import Passage
-from index.embedder import autocast, configured_precision
+from index.bert import Bert, padded
 from qa.spans import best_span, trim
 from qa.windows import Window
 
@@ -101,9 +102,9 @@ class Reader:
         self.path = Path(path) if path else configured_reader()
         self.batch_size = batch_size
         self.calibration = Calibration.load(self.path)
-        self.precision = configured_precision()
-        self._model = None
+        self._model: Bert | None = None
         self._tokenizer = None
+        self._head: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros(2))
         self._settings: dict = {}
         self._lock = threading.Lock()
 
@@ -111,48 +112,49 @@ class Reader:
         with self._lock:
             if self._model is not None:
                 return
-            import torch
-            from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+            from tokenizers import Tokenizer
 
             if not (self.path / "config.json").exists():
                 raise FileNotFoundError(f"no trained reader in {self.path}: run python -m train.reader")
             # Windows are cut as in training: the settings recorded beside the weights.
             self._settings = json.loads((self.path / "training.json").read_text())["settings"]
-            self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-            model = AutoModelForQuestionAnswering.from_pretrained(self.path, dtype=torch.float32)
-            self._model = model.eval()
+            tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self._settings["max_len"], stride=self._settings["stride"],
+                                        strategy="only_second")
+            self._tokenizer = tokenizer
+            self._model = Bert.load(self.path)
+            head = self._model.extra
+            self._head = (head["qa_outputs.weight"].T, head["qa_outputs.bias"])
 
     def read_texts(self, question: str, texts: Sequence[str]) -> list[Reading]:
         """The best span in each text, at any confidence (texts of any length: long ones
         are read in overlapping windows, and the best window wins)."""
-        import torch
-
         self.warm_up()
         if not texts:
             return []
-        tokenizer, settings = self._tokenizer, self._settings
-        pieces = tokenizer.tokenize(question.strip())[: settings["max_question"]]
-        question = tokenizer.convert_tokens_to_string(pieces)
-        enc = tokenizer([question] * len(texts), list(texts), truncation="only_second",
-                        max_length=settings["max_len"], stride=settings["stride"],
-                        return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
-        owners = enc["overflow_to_sample_mapping"]
+        tokenizer = self._tokenizer
+        pieces = tokenizer.encode(question.strip(), add_special_tokens=False).tokens
+        question = tokenizer.decoder.decode(pieces[: self._settings["max_question"]])
+        # Each text's first window, then the windows it overflowed into.
+        owners, encodings = [], []
+        for owner, first in enumerate(tokenizer.encode_batch([(question, t) for t in texts])):
+            for encoding in (first, *first.overflowing):
+                owners.append(owner)
+                encodings.append(encoding)
         best: list[tuple[int, int, float]] = [(0, 0, -math.inf)] * len(texts)
-        order = sorted(range(len(owners)), key=lambda i: len(enc["input_ids"][i]))
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        weight, bias = self._head
         for begin in range(0, len(order), self.batch_size):
             rows = order[begin:begin + self.batch_size]
-            width = max(len(enc["input_ids"][i]) for i in rows)
-            batch = {key: torch.tensor([enc[key][i] + [0] * (width - len(enc[key][i])) for i in rows])
-                     for key in ("input_ids", "attention_mask", "token_type_ids")}
-            with torch.inference_mode(), autocast(self.precision):
-                out = self._model(**batch)
-            starts = out.start_logits.float().numpy()
-            ends = out.end_logits.float().numpy()
+            logits = self._model(*padded([encodings[i] for i in rows])) @ weight + bias
             for row, i in enumerate(rows):
-                passage = np.array([s == 1 for s in enc.sequence_ids(i)])
-                found = best_span(starts[row][:len(passage)], ends[row][:len(passage)], passage)
+                encoding = encodings[i]
+                passage = np.array([s == 1 for s in encoding.sequence_ids])
+                starts, ends = logits[row, :len(passage), 0], logits[row, :len(passage), 1]
+                found = best_span(starts, ends, passage)
                 if found and found[2] > best[owners[i]][2]:
-                    offsets = enc["offset_mapping"][i]
+                    offsets = encoding.offsets
                     best[owners[i]] = (offsets[found[0]][0], offsets[found[1]][1], found[2])
         readings = []
         for text, (start, end, margin) in zip(texts, best, strict=True):

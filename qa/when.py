@@ -20,10 +20,15 @@ _MONTHS.update({name.lower(): n for n, name in enumerate(calendar.month_abbr) if
 _MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(?:19|20)\d{2}"
-# "October 2025", "Oct. 2025", "in 2023", "2025-10"; with "before" / "after" / "since" / "until".
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+# "3 November 2025", "November 3, 2025", "2025-11-03", "October 2025", "Oct. 2025", "in 2023",
+# "2025-10"; with "before" / "after" / "since" / "until".
 _WHEN = re.compile(
-    rf"(?:\b(?P<edge>before|after|since|until|till|by)\s+)?(?:(?:in|during)\s+)?"
-    rf"(?:\b(?P<month>{_MONTH})\.?\s+(?:of\s+)?(?P<month_year>{_YEAR})\b"
+    rf"(?:\b(?P<edge>before|after|since|until|till|by)\s+)?(?:(?:in|during|on)\s+)?(?:"
+    rf"\b(?P<day>{_DAY})\s+(?P<day_month>{_MONTH})\.?,?\s+(?P<day_year>{_YEAR})\b"
+    rf"|\b(?P<month_day>{_MONTH})\.?\s+(?P<day2>{_DAY}),?\s+(?P<day2_year>{_YEAR})\b"
+    rf"|\b(?P<iso_day_year>{_YEAR})-(?P<iso_day_month>0[1-9]|1[0-2])-(?P<iso_day>[0-3]\d)\b"
+    rf"|\b(?P<month>{_MONTH})\.?\s+(?:of\s+)?(?P<month_year>{_YEAR})\b"
     rf"|\b(?P<iso_year>{_YEAR})-(?P<iso_month>0[1-9]|1[0-2])\b(?!-\d)"
     rf"|\b(?P<year>{_YEAR})\b(?!-\d))",
     re.IGNORECASE)
@@ -48,20 +53,39 @@ def period_of(question: str) -> Period | None:
     match = _WHEN.search(question)
     if match is None:
         return None
-    if match["month"]:
-        year, month = int(match["month_year"]), _MONTHS[match["month"].lower()]
-    elif match["iso_year"]:
-        year, month = int(match["iso_year"]), int(match["iso_month"])
-    else:
-        year, month = int(match["year"]), 0
-    first = date(year, month or 1, 1)
-    last = date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+    try:
+        first, last = _days(match)
+    except ValueError:  # 31 February
+        return None
     edge = (match["edge"] or "").lower()
     if edge in ("before", "until", "till", "by"):
         first, last = date.min, (last if edge in ("until", "till", "by") else _day_before(first))
     elif edge in ("after", "since"):
         first, last = (first if edge == "since" else _day_after(last)), date.max
     return Period(first, last, match.group(0).strip())
+
+
+def _days(match: re.Match) -> tuple[date, date]:
+    """The first and last day of the day, month or year a `_WHEN` match names."""
+    day = None
+    if match["day"]:
+        day = date(int(match["day_year"]), _MONTHS[match["day_month"].lower()],
+                   int(match["day"].rstrip("stndrh")))
+    elif match["day2"]:
+        day = date(int(match["day2_year"]), _MONTHS[match["month_day"].lower()],
+                   int(match["day2"].rstrip("stndrh")))
+    elif match["iso_day"]:
+        day = date(int(match["iso_day_year"]), int(match["iso_day_month"]), int(match["iso_day"]))
+    if day:
+        return day, day
+    if match["month"]:
+        year, month = int(match["month_year"]), _MONTHS[match["month"].lower()]
+    elif match["iso_year"]:
+        year, month = int(match["iso_year"]), int(match["iso_month"])
+    else:
+        year, month = int(match["year"]), 0
+    return (date(year, month or 1, 1),
+            date(year, month or 12, calendar.monthrange(year, month or 12)[1]))
 
 
 def _day_before(day: date) -> date:

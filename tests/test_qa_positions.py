@@ -10,7 +10,6 @@ import pytest
 
 from index import Article, Index, Passage
 from qa.positions import weigh
-from qa.question import analyse_question
 from qa.reader import Span
 from qa.result import Answer
 from qa.when import period_of
@@ -45,7 +44,7 @@ def span(passages: dict[str, Passage], doc_id: str, quote: str, confidence: floa
 
 
 def weighed(question: str, spans: list[Span]):
-    positions, conflicts = weigh(spans, analyse_question(question))
+    positions, conflicts = weigh(spans, question)
     return {p.text: p for p in positions}, conflicts
 
 
@@ -156,7 +155,7 @@ PM_TEXT = "Who is the prime minister of Japan?"
 
 def test_a_change_over_time_is_said_so_with_the_newer_side_first(dated) -> None:
     positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
-                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+                                  span(dated, "nov03", "Sanae Takaichi")], PM_TEXT)
     assert len(conflicts) == 1 and conflicts[0].in_time
     conflict = conflicts[0]
     assert [positions[i].text for i in conflict.answers] == ["Sanae Takaichi", "Shigeru Ishiba"]
@@ -170,7 +169,7 @@ def test_a_change_over_time_is_said_so_with_the_newer_side_first(dated) -> None:
 def test_three_sides_in_time_read_newest_to_oldest(dated) -> None:
     positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
                                   span(dated, "sep30", "Fumio Kishida"),
-                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+                                  span(dated, "nov03", "Sanae Takaichi")], PM_TEXT)
     assert len(conflicts) == 1 and conflicts[0].in_time
     assert [positions[i].text for i in conflicts[0].answers] == [
         "Sanae Takaichi", "Shigeru Ishiba", "Fumio Kishida"]
@@ -182,7 +181,7 @@ def test_three_sides_in_time_read_newest_to_oldest(dated) -> None:
 def test_sides_whose_dates_overlap_are_not_ordered_in_time(dated) -> None:
     positions, conflicts = weigh([span(dated, "oct21", "Shigeru Ishiba"),
                                   span(dated, "nov18", "Shigeru Ishiba"),
-                                  span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+                                  span(dated, "nov03", "Sanae Takaichi")], PM_TEXT)
     # Ishiba's sources (21 Oct and 18 Nov) straddle Takaichi's (3 Nov): no clean change
     # over time, so the disagreement reads as today, majority first.
     assert len(conflicts) == 1 and not conflicts[0].in_time
@@ -192,7 +191,7 @@ def test_sides_whose_dates_overlap_are_not_ordered_in_time(dated) -> None:
 @pytest.mark.parametrize("other", ["nov03b", "undated"])
 def test_equal_or_missing_dates_read_as_today(dated, other: str) -> None:
     _, conflicts = weigh([span(dated, "nov03", "Sanae Takaichi"),
-                                  span(dated, other, "Taro Kono")], analyse_question(PM_TEXT))
+                                  span(dated, other, "Taro Kono")], PM_TEXT)
     assert len(conflicts) == 1 and not conflicts[0].in_time and conflicts[0].timeline == ""
     assert conflicts[0].reason == ("the sources name different people: 'Sanae Takaichi' (1 source); "
                                    "'Taro Kono' (1 source)")
@@ -200,7 +199,7 @@ def test_equal_or_missing_dates_read_as_today(dated, other: str) -> None:
 
 
 def test_a_citation_names_its_source_as_a_reader_does(dated) -> None:
-    positions, _ = weigh([span(dated, "nov03", "Sanae Takaichi")], analyse_question(PM_TEXT))
+    positions, _ = weigh([span(dated, "nov03", "Sanae Takaichi")], PM_TEXT)
     citation = positions[0].citations[0]
     assert (citation.outlet, citation.published, citation.url, citation.page) == (
         "Kyodo News", "2025-11-03", "https://news.example/nov03", None)
@@ -211,8 +210,8 @@ def test_a_citation_names_its_source_as_a_reader_does(dated) -> None:
 def test_a_question_about_a_time_puts_the_source_of_then_first(dated) -> None:
     spans = [span(dated, "nov03", "Sanae Takaichi"), span(dated, "nov05", "Sanae Takaichi"),
              span(dated, "oct21", "Shigeru Ishiba")]
-    positions, _ = weigh(spans, analyse_question(PM_TEXT))
+    positions, _ = weigh(spans, PM_TEXT)
     assert positions[0].text == "Sanae Takaichi" and positions[1].disputed
-    positions, _ = weigh(spans, analyse_question(PM_TEXT), period=period_of("in October 2025"))
+    positions, _ = weigh(spans, PM_TEXT, period=period_of("in October 2025"))
     assert [p.text for p in positions] == ["Shigeru Ishiba", "Sanae Takaichi"]
     assert not positions[0].disputed and positions[1].disputed

@@ -35,6 +35,10 @@ MAYORS = {
     ("Who led the party before 2024?", date.min, date(2023, 12, 31)),
     ("Who has led it since March 2022?", date(2022, 3, 1), date.max),
     ("Who won the 2024 election?", date(2024, 1, 1), date(2024, 12, 31)),
+    ("Who was prime minister on 3 November 2025?", date(2025, 11, 3), date(2025, 11, 3)),
+    ("Who spoke on November 3rd, 2025?", date(2025, 11, 3), date(2025, 11, 3)),
+    ("What was said before 2025-11-03?", date.min, date(2025, 11, 2)),
+    ("Who has led it since Nov. 3 2025?", date(2025, 11, 3), date.max),
 ])
 def test_the_period_a_question_names(question: str, first: date, last: date) -> None:
     period = period_of(question)
@@ -42,7 +46,8 @@ def test_the_period_a_question_names(question: str, first: date, last: date) -> 
 
 
 @pytest.mark.parametrize("question", ["Who is the Prime Minister of Japan?",
-                                      "How many of the 150 seats did it win?"])
+                                      "How many of the 150 seats did it win?",
+                                      "What happened on 31 February 2025?"])
 def test_a_question_without_a_time_names_no_period(question: str) -> None:
     assert period_of(question) is None
 
