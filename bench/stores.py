@@ -139,13 +139,12 @@ def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
     from index.workers import Embedding
 
     base = pickle.loads(rows_file.read_bytes())
-    planned = list(_replicas(base, size))
-    by_id = {article.doc_id: (article, row) for article, row in planned}
+    batch: dict[str, tuple] = {}  # the rows of the write in progress, by article id
 
     def synthetic(embedder_name, articles, next_id, progress=None, workers=1):
         made = []
         for article in articles:
-            _, (_, chunks, sentences, sentence_vectors, entities, vectors) = by_id[article.doc_id]
+            _, chunks, sentences, sentence_vectors, entities, vectors = batch[article.doc_id]
             numbered = [replace(c, chunk_id=next_id + i) for i, c in enumerate(chunks)]
             next_id += len(chunks)
             made.append((article, numbered, sentences, sentence_vectors, entities, vectors))
@@ -154,17 +153,17 @@ def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
     for module in _store_modules(store):
         module.embed_articles = synthetic
     index = Index.open(location)
-    begin, batch, chunks = time.perf_counter(), [], 0
-    written = 0
-    for article, row in planned:
-        batch.append(article)
+    begin, chunks, written = time.perf_counter(), 0, 0
+    # Made a write at a time: a million chunks' rows at once would take over 10 GB.
+    for article, row in _replicas(base, size):
+        batch[article.doc_id] = row
         chunks += len(row[1])
         if chunks >= WRITE_BATCH:
-            written += index.add_articles(batch).chunks_embedded
-            batch, chunks = [], 0
-            print(f"  {location}: {written:,} chunks written", flush=True)
+            written += index.add_articles([r[0] for r in batch.values()]).chunks_embedded
+            batch.clear()
+            chunks = 0
     if batch:
-        written += index.add_articles(batch).chunks_embedded
+        written += index.add_articles([r[0] for r in batch.values()]).chunks_embedded
     out.write_text(json.dumps({"chunks": written, "write_s": round(time.perf_counter() - begin, 1),
                                "chunks_per_s": round(written / (time.perf_counter() - begin))}))
 
@@ -200,7 +199,8 @@ def _noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def serve_worker(location: str, questions_file: Path, out: Path) -> None:
     """Open the index as a page would, warm it, then time retrieval and ask(); keep each
-    question's dense top 10 (as (doc id, ordinal)) and top answer for the comparisons."""
+    question's dense top 10 of the 64 `retrieve` asks for (as (doc id, ordinal)) and its
+    top answer, for the comparisons between kinds."""
     from bench.report import peak_rss_mb
     from index import Index
     from qa.answer import ask
@@ -219,7 +219,7 @@ def serve_worker(location: str, questions_file: Path, out: Path) -> None:
         begin = time.perf_counter()
         answer = ask(question, index=index)
         asked.append(time.perf_counter() - begin)
-        hits = index.dense_search(vector, 10)
+        hits = index.dense_search(vector, 64)[:10]  # as deep as `retrieve` asks
         chunks = index.chunks([i for i, _ in hits])
         top10.append([[chunks[i].doc_id, chunks[i].ordinal] for i, _ in hits if i in chunks])
         answers.append(answer.answers[0].text if answer.answers else None)

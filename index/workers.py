@@ -137,6 +137,7 @@ def _start_worker(embedder_name: str, threads: int) -> None:
     from index.nlp import pipeline
 
     _worker_embedder = load_embedder(embedder_name)
+    _ = _worker_embedder.model  # sentence-transformers loads lazily; here, not in the first group
     pipeline()
 
 
