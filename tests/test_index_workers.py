@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from index import Article, Index, Skipped, read_paths
+from index.cli import main
 from index.embedder import DEFAULT_MODEL
 from index.workers import embed_articles, pool_kind
 
@@ -127,12 +128,12 @@ def test_cli_build_with_two_ray_workers_equals_the_build_with_one(
 
 
 @pytest.mark.parametrize("count", ["0", "two"])
-def test_a_bad_worker_count_is_one_line(count, tmp_path, run_cli) -> None:
-    done = run_cli("build", str(SEEDS), "--index", str(tmp_path / "index"), "--workers", count)
-    assert done.returncode == 2
-    assert done.stderr.splitlines()[-1].endswith(
+def test_a_bad_worker_count_is_one_line(count, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["build", str(SEEDS), "--workers", count])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
         f"argument --workers: '{count}' is not a number of workers (1 or more)")
-    assert not (tmp_path / "index").exists()
 
 
 def test_an_unreachable_ray_cluster_is_one_line_and_nothing_is_written(
