@@ -120,11 +120,9 @@ def _store_modules(store_module) -> list:
     return [m for m in modules if hasattr(m, "embed_articles")]
 
 
-def base_rows(articles: Path, cache: Path) -> list[tuple]:
-    """The corpus's articles embedded once (1 worker), cached in `cache`: the rows every
+def base_rows(articles: Path, cache: Path) -> None:
+    """The corpus's articles embedded once (1 worker) into `cache`: the rows every
     synthetic index is replicated from."""
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
     from index.articles import read_paths
     from index.embedder import configured_model
     from index.workers import embed_articles
@@ -132,7 +130,6 @@ def base_rows(articles: Path, cache: Path) -> list[tuple]:
     read, _ = read_paths([articles])
     rows = embed_articles(configured_model(), read, 1).rows
     cache.write_bytes(pickle.dumps(rows))
-    return rows
 
 
 def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
@@ -228,8 +225,11 @@ def serve_worker(location: str, questions_file: Path, out: Path) -> None:
             chunks = index.chunks([i for i, _ in hits])
             top10[depth].append([[chunks[i].doc_id, chunks[i].ordinal] for i, _ in hits])
         answers.append(answer.answers[0].text if answer.answers else None)
+    import psutil
+
     out.write_text(json.dumps({
         "questions": len(questions), "retrieval": summarise(retrieval), "ask": summarise(asked),
+        "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
         "peak_rss_mb": peak_rss_mb(), "top10": top10, "answers": answers}, indent=1))
 
 
@@ -390,7 +390,7 @@ def render(build: list[dict], scale: list[dict]) -> str:
               f"{r['ask']['median_ms']:.1f} / {r['ask']['p95_ms']:.1f}",
               f"{r.get('recall_at_10', '-')} / {r.get(f'recall_at_10_of_{DEPTHS[1]}', '-')}",
               r.get("answer_agreement"), r["disk_bytes"] / 2**20,
-              r["serve_peak_rss_mb"], r.get("server_rss_mb"), r["chunks_per_s"]]
+              r.get("rss_mb"), r.get("server_rss_mb"), r["chunks_per_s"]]
              for r in scale]), ""]
     return "\n".join(lines)
 
@@ -424,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("size", type=int)
     s.add_argument("rows", type=Path)
     s.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("base-rows")
+    r.add_argument("articles", type=Path)
+    r.add_argument("out", type=Path)
     v = sub.add_parser("serve-worker")
     v.add_argument("location")
     v.add_argument("questions", type=Path)
@@ -434,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "scale-worker":
         scale_worker(args.location, args.size, args.rows, args.out)
+        return 0
+    if args.command == "base-rows":
+        base_rows(args.articles, args.out)
         return 0
     if args.command == "serve-worker":
         serve_worker(args.location, args.questions, args.out)
@@ -459,7 +465,11 @@ def main(argv: list[str] | None = None) -> int:
             build = run_build(kinds, fresh, work / "articles", work, args.adds)
         if "scale" in sections:
             rows_file = work / f"base_rows_{made.articles}.pkl"
-            base_rows(work / "articles", rows_file)
+            if not rows_file.exists():
+                # In a child: a parent that loaded the models would pass its peak RSS on to
+                # every child it starts (Linux keeps the peak across exec).
+                check(run_python(["-m", "bench.stores", "base-rows", str(work / "articles"),
+                                  str(rows_file)]), "embedding the base articles")
             scale = run_scale(kinds, fresh, [int(s) for s in args.sizes.split(",")], rows_file,
                               questions_file, work)
     for result in scale:
