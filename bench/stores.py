@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import corpus as corpus_mod
-from bench.child import check, run_python
+from bench.child import ROOT, check, run_python
 from bench.report import RESULTS, folder_bytes, machine, summarise, table, write_json
 
 POOLS = (("1 worker", 1, "in-process"), ("2 workers, Ray", 2, "ray"),
@@ -448,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(kinds) - {"folder", "postgres"}
     if unknown:
         parser.error(f"unknown index kind {', '.join(sorted(unknown))}: use folder, postgres")
+    # The children import this checkout (bench.child puts it first on their path).
+    if "postgres" in kinds and not (ROOT / "index" / "postgres.py").exists():
+        parser.error("this checkout has no PostgreSQL index kind (index/postgres.py)")
     sections = set(args.sections.split(","))
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
