@@ -247,7 +247,7 @@ def test_cli_on_a_uri_never_shows_the_password(postgres, pg_seeds_build, tmp_pat
     add = run_cli("add", str(tmp_path / "late.txt"), "--index", secret, "--json")
     assert add.returncode == 0, add.stderr
     assert json.loads(add.stdout)["added_ids"] == ["late"]
-    status = run_cli("status", "--index", secret)
+    status = run_cli("status", NEWSQA_INDEX=secret)  # the environment works as --index does
     assert status.returncode == 0 and "sekrit" not in status.stdout + status.stderr
     assert status.stdout.strip().endswith("(PostgreSQL), last build " +
                                           status.stdout.split("last build ")[1].strip())
