@@ -102,8 +102,13 @@ GROUP BY h.chunk_id ORDER BY score DESC, h.chunk_id LIMIT %(k)s
 """
 
 
-def get_meta(conn: Connection, key: str, default: str = "") -> str:
-    row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+def get_meta(conn: Connection, key: str, default: str = "", lock: bool = False) -> str:
+    """A meta value; `lock`: held (the row made first if missing) until the transaction
+    ends, so that two writers updating it in turn lose neither update."""
+    if lock:
+        conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (key, default))
+    row = conn.execute("SELECT value FROM meta WHERE key = %s" + (" FOR UPDATE" if lock else ""),
+                       (key,)).fetchone()
     return row[0] if row else default
 
 
@@ -181,8 +186,8 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float) -> tup
         postings = []
         with cur.copy("COPY chunks (chunk_id, doc_id, ordinal, start_char, end_char, n_tokens, "
                       "length, embedding) FROM STDIN") as copy:
-            for a, chunks, _, _, _, vectors in rows:
-                for chunk, vector in zip(chunks, vectors, strict=True):
+            for a, pieces, _, _, _, vectors in rows:
+                for chunk, vector in zip(pieces, vectors, strict=True):
                     counts = Counter(terms(a.text[chunk.start:chunk.end]))
                     length = sum(counts.values())
                     copy.write_row((chunk.chunk_id, a.doc_id, chunk.ordinal, chunk.start,

@@ -35,17 +35,18 @@ from typing import Any
 import numpy as np
 
 from index import pgtables as tables
-from index.articles import Article, Skipped, read_paths
+from index.articles import Article, Skipped
 from index.check import Findings, Problem, one_line
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
 from index.embedder import Embedder, configured_model, load_embedder
-from index.errors import EmbedderMismatch, IndexBusy, IndexError_
+from index.errors import DiskFull, IndexBusy, IndexError_, refuse_unreadable
 from index.ids import assign
-from index.links import is_url, read_url
+from index.links import read_sources
 from index.location import masked, split_schema
 from index.results import Passage, Report, Status
 from index.skips import remember as remember_skips
 from index.skips import remembered
+from index.store import _embed_articles
 
 Progress = Callable[[int, int], None]
 # How long a write waits for another writer of the same articles before IndexBusy, when
@@ -129,13 +130,7 @@ class PostgresIndex:
                     raise IndexError_(f"no index at {target.shown}: build one with "
                                       f"`python -m index build PATH --index {target.shown}`")
                 manifest = _create(conn, target, name)
-        if manifest.get("schema") != str(tables.SCHEMA_VERSION):
-            raise IndexError_(f"{target.shown} has schema {manifest.get('schema')}, this version "
-                              f"reads {tables.SCHEMA_VERSION}: rebuild it into a new schema")
-        if manifest["embedder"] != name:
-            raise EmbedderMismatch(
-                f"{target.shown} was built with embedder {manifest['embedder']!r}, not {name!r}: "
-                f"open it with that embedder or rebuild it into a new schema")
+        refuse_unreadable(target.shown, manifest, str(tables.SCHEMA_VERSION), name, "schema")
         manifest = {**manifest, "dimension": int(manifest["dimension"]),
                     "chunk_max_tokens": int(manifest.get("chunk_max_tokens", DEFAULT_MAX_TOKENS))}
         return cls(target, name, manifest)
@@ -244,13 +239,7 @@ class PostgresIndex:
         """As `Index.build`: every article under the paths and at the links; unchanged ones
         are not embedded again; with prune, articles not found under the paths go."""
         started = time.perf_counter()
-        paths = list(paths)
-        files = [p for p in paths if not is_url(p)]
-        articles, skipped = read_paths(files, Path(root) if root else None)
-        for url in (p for p in paths if is_url(p)):
-            fetched, failed = read_url(str(url))
-            articles += fetched
-            skipped += failed
+        articles, skipped, _ = read_sources(paths, Path(root) if root else None)
         return self._write(articles, [], skipped, progress, started, replace=replace,
                            prune=prune, remember=True)
 
@@ -318,6 +307,10 @@ class PostgresIndex:
                         if attempt == WRITE_ATTEMPTS - 1:
                             raise
                         time.sleep(0.05 * (attempt + 1))
+        except psycopg.errors.DiskFull as error:
+            raise DiskFull(f"the database server of {self.path} is out of space "
+                           f"({_reason(error, self._target.password)}); nothing was changed"
+                           ) from error
         except psycopg.errors.LockNotAvailable as error:
             raise IndexBusy(f"index {self.path}: another writer held these articles for over "
                             f"{self._lock_wait():.0f} s; try again when it has finished") from error
@@ -361,7 +354,7 @@ class PostgresIndex:
         rows = _numbered(conn, rows)
         replaced = [row[0].doc_id for row in rows if row[0].doc_id in known]
         if remember:
-            previous = tables.get_meta(conn, "skipped_files", "[]")
+            previous = tables.get_meta(conn, "skipped_files", "[]", lock=True)
             tables.set_meta(conn, skipped_files=remember_skips(previous, articles, skipped))
         if not rows and not removals:
             return Report(unchanged=len(unchanged), skipped=tuple(skipped),
@@ -415,6 +408,11 @@ def _connect(target: _Target, vectors: bool = True) -> Any:
             from pgvector.psycopg import register_vector
 
             register_vector(conn)
+    except psycopg.ProgrammingError as error:  # pgvector: "vector type not found"
+        conn.close()
+        raise IndexError_(f"{target.shown} has no pgvector extension (was it dropped?): "
+                          f"{_reason(error, target.password)}; `CREATE EXTENSION vector` there "
+                          f"brings it back") from None
     except BaseException:
         conn.close()
         raise
@@ -491,9 +489,8 @@ def _lock_ids(conn: Any, doc_ids: Sequence[str]) -> None:
 
 def _embed(embedder: Embedder, articles: Sequence[Article], progress: Progress | None
            ) -> tuple[list[tuple], list[Skipped]]:
-    """`index.store._embed_articles` (the folder's pipeline), chunk ids given at insert."""
-    from index.store import _embed_articles
-
+    """The folder's pipeline (spaCy, chunks, vectors, one failing article skipped alone);
+    chunk ids are given later, from the database's sequence, inside the write."""
     return _embed_articles(embedder, articles, 0, progress)
 
 

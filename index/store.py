@@ -35,14 +35,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import database
-from index.articles import Article, Skipped, read_paths, reason_of
+from index.articles import Article, Skipped, reason_of
 from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
 from index.embedder import Embedder, configured_model, load_embedder
-from index.errors import DiskFull, EmbedderMismatch, IndexError_
+from index.errors import (
+    DiskFull,
+    EmbedderMismatch,  # noqa: F401  (re-exported: index/__init__ imports it from here)
+    IndexError_,
+    refuse_unreadable,
+)
 from index.ids import assign
 from index.lexical import LexicalIndex, terms
-from index.links import is_url, read_url
+from index.links import read_sources
 from index.location import default_location, is_postgres
 from index.lock import WriteLock
 from index.nlp import Sentence, analyse
@@ -131,6 +136,8 @@ class _Generation:
 class Index:
     """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
 
+    kind = "folder"  # `index.postgres.PostgresIndex` is the other
+
     def __init__(self, path: Path, embedder_name: str, manifest: dict,
                  create: bool = False) -> None:
         self.path = path
@@ -166,13 +173,7 @@ class Index:
                 manifest = read_manifest(folder)
             except ValueError as error:
                 raise _damaged(folder, str(error)) from None
-            if manifest.get("schema") != SCHEMA_VERSION:
-                raise IndexError_(f"{folder} has schema {manifest.get('schema')}, this version "
-                                  f"reads {SCHEMA_VERSION}: rebuild it into a new folder")
-            if manifest["embedder"] != name:
-                raise EmbedderMismatch(
-                    f"{folder} was built with embedder {manifest['embedder']!r}, not {name!r}: "
-                    f"open it with that embedder or rebuild it into a new folder")
+            refuse_unreadable(folder, manifest, SCHEMA_VERSION, name, "folder")
             try:
                 index = cls(folder, name, manifest)
             except sqlite3.Error as error:
@@ -362,13 +363,7 @@ class Index:
         parsed or split is skipped with its reason; the others go in.
         """
         started = time.perf_counter()
-        paths = list(paths)
-        files = [p for p in paths if not is_url(p)]
-        articles, skipped = read_paths(files, Path(root) if root else None)
-        for url in (p for p in paths if is_url(p)):
-            fetched, failed = read_url(str(url))
-            articles += fetched
-            skipped += failed
+        articles, skipped, files = read_sources(paths, Path(root) if root else None)
         with WriteLock(self.path, self.write_wait):
             return self._write(articles, [], skipped, progress, started, replace=replace,
                                prune=prune, remember=True, sources=[root] if root else files)
