@@ -299,8 +299,9 @@ class PostgresIndex:
                     try:
                         with conn.transaction():
                             report = self._write_in_transaction(
-                                conn, articles, removals, [*skipped, *failed], embedded, replace,
-                                prune, remember, started)
+                                conn, articles, removals, [*skipped, *failed], embedded,
+                                {a.content_hash for a in fresh}, replace, prune, remember,
+                                started)
                         break
                     except (psycopg.errors.DeadlockDetected, psycopg.errors.UniqueViolation,
                             psycopg.errors.SerializationFailure):
@@ -323,11 +324,13 @@ class PostgresIndex:
         return max(self.write_wait, LOCK_WAIT_SECONDS)
 
     def _write_in_transaction(self, conn: Any, articles: list[Article], removals: list[str],
-                              skipped: list[Skipped], embedded: dict[str, tuple], replace: bool,
-                              prune: bool, remember: bool, started: float) -> Report:
-        """Lock the articles' ids, settle them, replace their rows; `embedded`: rows made
-        before the transaction, by content hash (an article that needs them and has none,
-        changed by another writer meanwhile, is embedded here)."""
+                              skipped: list[Skipped], embedded: dict[str, tuple],
+                              tried: set[str], replace: bool, prune: bool, remember: bool,
+                              started: float) -> Report:
+        """Lock the articles' ids, settle them, replace their rows. `embedded`: rows made
+        before the transaction, by content hash; `tried`: the hashes embedding was tried
+        for (those that failed are in `skipped`). An article found to need rows only now,
+        changed back by another writer meanwhile, is embedded here."""
         conn.execute("SELECT set_config('lock_timeout', %s, true)",
                      (f"{int(self._lock_wait() * 1000)}ms",))
         _lock_ids(conn, [a.doc_id for a in articles] + removals)
@@ -345,7 +348,7 @@ class PostgresIndex:
         fresh = [a for a in named.articles if known.get(a.doc_id) != a.content_hash]
         unchanged = tuple(a.doc_id for a in named.articles if known.get(a.doc_id) == a.content_hash)
         skipped = [*skipped, *named.skipped, *missing]
-        late = [a for a in fresh if a.content_hash not in embedded]
+        late = [a for a in fresh if a.content_hash not in tried]
         if late:
             rows, failed = _embed(self.embedder, late, None)
             embedded = {**embedded, **{row[0].content_hash: row for row in rows}}
