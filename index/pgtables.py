@@ -5,6 +5,7 @@
     chunks     offsets into the article, the chunk vector (HNSW, inner product) and
                its BM25 length (number of terms)
     postings   (term, chunk, term frequency, chunk length): BM25 scored at query time
+    vocabulary each term's document frequency
     sentences  offsets and float16 vector of each sentence
     entities   spaCy entities of each article
     totals     insert-only (chunks, length) deltas, one row per write: the corpus size
@@ -14,9 +15,7 @@
 Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
 a weight depends on the average chunk length of the whole index, which every write
 changes, so stored weights drift and would need rewriting; term frequencies never do.
-Scoring at query time from (tf, length), with df counted from the same postings and
-N/avgdl summed from `totals`, gives exactly the folder index's Lucene BM25 (a test
-checks it) in the same REPEATABLE READ snapshot as the dense search.
+`index.pglexical` scores them at query time, exactly as the folder index does.
 """
 
 from __future__ import annotations
@@ -30,11 +29,13 @@ import numpy as np
 
 from index.articles import Article
 from index.chunking import Chunk
-from index.lexical import K1, B, terms
+from index.lexical import terms
 from index.nlp import Entity, Sentence
+from index.pglexical import terms_of
 
 SCHEMA_VERSION = 1
-TABLES = ("meta", "documents", "chunks", "postings", "sentences", "entities", "totals", "writes")
+TABLES = ("meta", "documents", "chunks", "postings", "vocabulary", "sentences", "entities",
+          "totals", "writes")
 # HNSW graph settings (pgvector's defaults; docs/scaling.md discusses larger ones).
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -68,6 +69,7 @@ def schema_sql(dimension: int) -> list[str]:
             tf integer NOT NULL, length integer NOT NULL,
             PRIMARY KEY (term, chunk_id) INCLUDE (tf, length))""",
         "CREATE INDEX postings_by_chunk ON postings (chunk_id)",
+        "CREATE TABLE vocabulary (term text PRIMARY KEY, df integer NOT NULL)",
         """CREATE TABLE sentences (
             doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
             ordinal integer NOT NULL, start_char integer NOT NULL, end_char integer NOT NULL,
@@ -83,23 +85,6 @@ def schema_sql(dimension: int) -> list[str]:
             chunks integer NOT NULL)""",
         "CREATE SEQUENCE chunk_ids",
     ]
-
-
-# BM25 over the postings of the query's terms, Lucene's formula as `index.lexical` has it:
-# idf = ln(1 + (N - df + 0.5) / (df + 0.5)), score = sum idf * tf / (tf + k1 (1 - b + b len/avgdl)).
-LEXICAL_QUERY = f"""
-WITH stats AS (
-    SELECT sum(chunks)::float8 AS n, sum(length)::float8 / nullif(sum(chunks), 0) AS avgdl
-    FROM totals),
-hits AS (SELECT term, chunk_id, tf, length FROM postings WHERE term = ANY(%(terms)s)),
-idf AS (
-    SELECT term, ln(1 + ((SELECT n FROM stats) - count(*) + 0.5) / (count(*) + 0.5)) AS w
-    FROM hits GROUP BY term)
-SELECT h.chunk_id, sum(i.w * h.tf / (h.tf + {K1} * (1 - {B} + {B} * h.length
-                                                      / (SELECT avgdl FROM stats)))) AS score
-FROM hits h JOIN idf i USING (term)
-GROUP BY h.chunk_id ORDER BY score DESC, h.chunk_id LIMIT %(k)s
-"""
 
 
 def get_meta(conn: Connection, key: str, default: str = "", lock: bool = False) -> str:
@@ -133,14 +118,6 @@ def dense(conn: Connection, vector: np.ndarray, k: int) -> list[tuple[int, float
     return sorted(((int(i), float(s)) for i, s in rows), key=lambda hit: (-hit[1], hit[0]))
 
 
-def lexical(conn: Connection, text: str, k: int) -> list[tuple[int, float]]:
-    query_terms = sorted(set(terms(text)))
-    if not query_terms:
-        return []
-    rows = conn.execute(LEXICAL_QUERY, {"terms": query_terms, "k": k}).fetchall()
-    return [(int(i), float(s)) for i, s in rows]
-
-
 def hashes(conn: Connection, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
     """Content hashes of the documents named (of all, without names)."""
     if doc_ids is None:
@@ -163,20 +140,27 @@ def numbered_sources(conn: Connection, doc_id: str) -> dict[str, tuple[str, str]
     return {d: (path or "", content_hash) for d, path, content_hash in rows}
 
 
-def delete_documents(conn: Connection, doc_ids: Sequence[str]) -> tuple[int, int]:
-    """Delete the articles and everything of theirs; (chunks, BM25 length) removed."""
+def delete_documents(conn: Connection, doc_ids: Sequence[str]) -> tuple[int, int, Counter[str]]:
+    """Delete the articles and everything of theirs; (chunks, BM25 length, chunks per
+    term) removed."""
     if not doc_ids:
-        return 0, 0
-    gone = conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM chunks "
-                        "WHERE doc_id = ANY(%s)", (list(doc_ids),)).fetchone()
+        return 0, 0, Counter()
+    ids, lengths = [], 0
+    for chunk_id, length in conn.execute("SELECT chunk_id, length FROM chunks WHERE doc_id = ANY(%s)",
+                                         (list(doc_ids),)):
+        ids.append(chunk_id)
+        lengths += length
+    holding = terms_of(conn, ids)
     conn.execute("DELETE FROM documents WHERE doc_id = ANY(%s)", (list(doc_ids),))
-    return int(gone[0]), int(gone[1])
+    return len(ids), lengths, holding
 
 
-def insert_documents(conn: Connection, rows: Sequence[tuple], now: float) -> tuple[int, int]:
+def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
+                     ) -> tuple[int, int, Counter[str]]:
     """COPY the articles with their chunks (`rows` as `index.store._embed_articles` gives
-    them, chunk ids final); (chunks, BM25 length) added."""
+    them, chunk ids final); (chunks, BM25 length, chunks per term) added."""
     added_chunks = added_length = 0
+    holding: Counter[str] = Counter()
     with conn.cursor() as cur:
         with cur.copy("COPY documents (doc_id, path, hash, title, date, url, source, text, "
                       "indexed_at, extra) FROM STDIN") as copy:
@@ -194,6 +178,7 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float) -> tup
                                     chunk.end, chunk.n_tokens, length,
                                     np.asarray(vector, dtype=np.float32)))
                     postings += [(t, chunk.chunk_id, n, length) for t, n in counts.items()]
+                    holding.update(counts.keys())
                     added_chunks += 1
                     added_length += length
         with cur.copy("COPY postings (term, chunk_id, tf, length) FROM STDIN") as copy:
@@ -208,7 +193,7 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float) -> tup
             for a, _, _, _, entities, _ in rows:
                 for e in entities:
                     copy.write_row((a.doc_id, e.start, e.end, e.label))
-    return added_chunks, added_length
+    return added_chunks, added_length, holding
 
 
 _ARTICLE_COLUMNS = "doc_id, text, title, date, url, source, path, extra"

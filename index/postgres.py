@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from index import pglexical
 from index import pgtables as tables
 from index.articles import Article, Skipped
 from index.check import Findings, Problem, one_line
@@ -177,7 +178,7 @@ class PostgresIndex:
     def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25) pairs, best first."""
         with self.snapshot():
-            return tables.lexical(self._conn, text, k)
+            return pglexical.search(self._conn, text, k)
 
     def is_empty(self) -> bool:
         with self.snapshot():
@@ -256,7 +257,8 @@ class PostgresIndex:
         return self._write([], list(dict.fromkeys(doc_ids)), [], None, time.perf_counter())
 
     def compact(self) -> Report:
-        """PostgreSQL's housekeeping: the per-write `totals` rows folded into one, then
+        """PostgreSQL's housekeeping: the per-write `totals` rows folded into one, terms no
+        chunk holds any more dropped from `vocabulary`, then
         VACUUM ANALYZE, which frees the space of replaced rows (and their HNSW entries)
         for reuse and refreshes the planner's statistics. Never needed for correctness;
         autovacuum does the same in time."""
@@ -269,6 +271,7 @@ class PostgresIndex:
                     conn.execute("WITH gone AS (DELETE FROM totals RETURNING chunks, length) "
                                  "INSERT INTO totals SELECT coalesce(sum(chunks), 0), "
                                  "coalesce(sum(length), 0) FROM gone")
+                    conn.execute("DELETE FROM vocabulary WHERE df = 0")
                 for table in tables.TABLES:
                     conn.execute(f"VACUUM (ANALYZE) {table}")
         except psycopg.Error as error:
@@ -363,10 +366,12 @@ class PostgresIndex:
             return Report(unchanged=len(unchanged), skipped=tuple(skipped),
                           seconds=time.perf_counter() - started, unchanged_ids=unchanged,
                           renamed=named.renamed)
-        gone_chunks, gone_length = tables.delete_documents(conn, replaced + removals)
-        new_chunks, new_length = tables.insert_documents(conn, rows, time.time())
+        gone_chunks, gone_length, gone_terms = tables.delete_documents(conn, replaced + removals)
+        new_chunks, new_length, new_terms = tables.insert_documents(conn, rows, time.time())
         conn.execute("INSERT INTO totals VALUES (%s, %s)",
                      (new_chunks - gone_chunks, new_length - gone_length))
+        new_terms.subtract(gone_terms)
+        pglexical.count_terms(conn, new_terms)  # last: its row locks are held the shortest
         written = [row[0].doc_id for row in rows]
         report = Report(added=len(written) - len(replaced), updated=len(replaced),
                         removed=len(removals), unchanged=len(unchanged),
@@ -546,11 +551,19 @@ def _inspect(conn: Any, dimension: int) -> list[Problem]:
                                 f"counts {int(kept[0])} chunks of {int(kept[1])} terms; table "
                                 f"chunks holds {int(real[0])} of {int(real[1])}: BM25's corpus "
                                 f"statistics are off"))
-    wrong = conn.execute("SELECT count(*) FROM chunks c WHERE c.length <> coalesce((SELECT sum(tf) "
-                         "FROM postings p WHERE p.chunk_id = c.chunk_id), 0)").fetchone()[0]
+    wrong = conn.execute("SELECT count(*) FROM chunks c LEFT JOIN (SELECT chunk_id, sum(tf) AS n "
+                         "FROM postings GROUP BY chunk_id) p USING (chunk_id) "
+                         "WHERE c.length <> coalesce(p.n, 0)").fetchone()[0]
     if wrong:
         problems.append(Problem("table postings", "disagrees",
                                 f"lacks or has extra terms of {wrong} chunk(s)"))
+    miscounted = conn.execute(
+        "SELECT count(*) FROM (SELECT term, count(*) AS n FROM postings GROUP BY term) p "
+        "FULL JOIN vocabulary v USING (term) WHERE coalesce(p.n, 0) <> coalesce(v.df, 0)").fetchone()[0]
+    if miscounted:
+        problems.append(Problem("table vocabulary", "disagrees",
+                                f"has the wrong document frequency for {miscounted} term(s): "
+                                f"BM25 scores are off"))
     bare = conn.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
                         "(SELECT 1 FROM chunks c WHERE c.doc_id = d.doc_id)").fetchone()[0]
     if bare:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from index import Article, EmbedderMismatch, Index, IndexError_
+from index import Article, EmbedderMismatch, Index, IndexError_, pglexical
 from index.embedder import load_embedder
 from index.postgres import PostgresIndex
 from tests.conftest import database_uri
@@ -193,6 +193,17 @@ def test_scores_agree_with_the_folder_index_after_updates_and_removals(postgres,
         folder_hits, pg_hits = (keyed(ix, ix.lexical_search(query, 50)) for ix in kinds)
         assert [k for k, _ in pg_hits] == [k for k, _ in folder_hits]
         assert [s for _, s in pg_hits] == pytest.approx([s for _, s in folder_hits], abs=1e-4)
+    # MaxScore (terms in more than `prune_df` chunks scored only where they can matter)
+    # gives the same top k as scoring everything, whichever terms count as common.
+    folder_index, pg = kinds
+    for query in ("dingomarker1 minister talks", "trade policy border said", "talks"):
+        for k in (1, 3, 10):
+            expected = keyed(folder_index, folder_index.lexical_search(query, k))
+            for prune_df in (0, 2, 5, 1000):
+                with pg.snapshot():
+                    got = keyed(pg, pglexical.search(pg._conn, query, k, prune_df=prune_df))
+                assert [key for key, _ in got] == [key for key, _ in expected], (query, k, prune_df)
+                assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-4)
     vector = embedder.encode(["trade policy at the border"])[0]
     folder_hits, pg_hits = (keyed(ix, ix.dense_search(vector, 10)) for ix in kinds)
     assert [k for k, _ in pg_hits] == [k for k, _ in folder_hits]
