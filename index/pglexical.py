@@ -37,6 +37,26 @@ FROM postings p JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS q(term, w) 
 GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT %(k)s
 """
 
+# The rare terms' scores of the chunks that hold one, less those that cannot reach the
+# k-th (`bound` under it; ties kept): every chunk, when there are fewer than k.
+_PARTIAL_QUERY = f"""
+WITH partial AS (
+    SELECT p.chunk_id, sum(q.w * p.tf / (p.tf + {K1} * (1 - {B} + {B} * p.length / %(avgdl)s))) AS score
+    FROM postings p JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS q(term, w) ON p.term = q.term
+    GROUP BY p.chunk_id),
+kth AS (SELECT score FROM partial ORDER BY score DESC LIMIT 1 OFFSET %(k)s - 1)
+SELECT chunk_id, score FROM partial
+WHERE score + %(bound)s >= coalesce((SELECT score FROM kth), '-infinity'::float8)
+"""
+
+# What the common terms add to the chunks named.
+_EXTRA_QUERY = f"""
+SELECT p.chunk_id, sum(q.w * p.tf / (p.tf + {K1} * (1 - {B} + {B} * p.length / %(avgdl)s)))
+FROM postings p JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS q(term, w) ON p.term = q.term
+WHERE p.chunk_id = ANY(%(chunks)s::bigint[])
+GROUP BY p.chunk_id
+"""
+
 Connection = Any  # psycopg.Connection, imported lazily
 
 
@@ -64,36 +84,26 @@ def search(conn: Connection, text: str, k: int, prune_df: int = PRUNE_DF
     return [(int(i), float(s)) for i, s in rows]
 
 
-def _scores(rows: Sequence[tuple], idf: dict[str, float], avgdl: float) -> dict[int, float]:
-    """Sum of BM25 contributions per chunk of (term, chunk id, tf, length) rows."""
-    scores: dict[int, float] = {}
-    for term, chunk_id, tf, length in rows:
-        norm = K1 * (1 - B + B * length / avgdl)
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + idf[term] * tf / (tf + norm)
-    return scores
-
-
 def _pruned(conn: Connection, rare: list[str], common: list[str], idf: dict[str, float],
             avgdl: float, k: int) -> list[tuple[int, float]] | None:
     """MaxScore over `rare` (essential) and `common` terms; None when exactness cannot be
     shown this way (too few candidates, or a k-th score below the common terms' bound)."""
-    partial = _scores(conn.execute("SELECT term, chunk_id, tf, length FROM postings "
-                                   "WHERE term = ANY(%s)", (rare,)).fetchall(), idf, avgdl)
+    bound = sum(idf[t] for t in common)  # more than the common terms add to any chunk
+    # Chunks ranked by their rare terms; the k-th full score is at least the k-th partial
+    # one, so a chunk whose partial score plus `bound` stays below that cannot rise.
+    partial = dict(conn.execute(_PARTIAL_QUERY, {
+        "terms": rare, "idf": [idf[t] for t in rare], "avgdl": avgdl, "k": k,
+        "bound": bound}).fetchall())
     if not common:
         return _top(partial, k)
     if len(partial) < k:
         return None
-    bound = sum(idf[t] for t in common)  # more than the common terms add to any chunk
-    kth_partial = sorted(partial.values(), reverse=True)[k - 1]
-    # The k-th full score is at least the k-th partial one: below that, nothing can rise.
-    maybe = [c for c, s in partial.items() if s + bound > kth_partial]
-    extra = _scores(conn.execute(
-        "SELECT term, chunk_id, tf, length FROM postings WHERE term = ANY(%s) "
-        "AND chunk_id = ANY(%s)", (common, maybe)).fetchall(), idf, avgdl)
-    full = {c: partial[c] + extra.get(c, 0.0) for c in maybe}
-    best = _top(full, k)
+    extra = dict(conn.execute(_EXTRA_QUERY, {
+        "terms": common, "idf": [idf[t] for t in common], "avgdl": avgdl,
+        "chunks": list(partial)}).fetchall())
+    best = _top({c: s + extra.get(c, 0.0) for c, s in partial.items()}, k)
     # A chunk with none of the rare terms scores under `bound`: it must not reach the top.
-    return best if len(best) == k and best[-1][1] >= bound else None
+    return best if best[-1][1] >= bound else None
 
 
 def _top(scores: dict[int, float], k: int) -> list[tuple[int, float]]:
