@@ -49,11 +49,12 @@ SELECT chunk_id, score FROM partial
 WHERE score + %(bound)s >= coalesce((SELECT score FROM kth), '-infinity'::float8)
 """
 
-# What the common terms add to the chunks named.
+# What the common terms add to the chunks named: one primary-key probe per (term, chunk).
 _EXTRA_QUERY = f"""
 SELECT p.chunk_id, sum(q.w * p.tf / (p.tf + {K1} * (1 - {B} + {B} * p.length / %(avgdl)s)))
-FROM postings p JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS q(term, w) ON p.term = q.term
-WHERE p.chunk_id = ANY(%(chunks)s::bigint[])
+FROM unnest(%(terms)s::text[], %(idf)s::float8[]) AS q(term, w)
+CROSS JOIN unnest(%(chunks)s::bigint[]) AS c(chunk_id)
+JOIN postings p ON p.term = q.term AND p.chunk_id = c.chunk_id
 GROUP BY p.chunk_id
 """
 
