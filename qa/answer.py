@@ -28,7 +28,8 @@ _opened: dict[str, Index] = {}
 
 
 def _open(index: Index | str | Path | None) -> Index:
-    if isinstance(index, Index):
+    """An index object as it is (either kind); a location (folder or URI) opened once."""
+    if index is not None and not isinstance(index, str | Path):
         return index
     key = str(index or "")
     if key not in _opened:
