@@ -18,8 +18,8 @@ from typing import Any
 # (owner path, attribute, stage label). Owners are imported lazily.
 _FUNCTIONS = [
     ("index.links", "read_paths", "read article files"),
-    ("index.store", "analyse", "spaCy sentences + NER"),
-    ("index.store", "chunk_article", "chunking: tiktoken + packing"),
+    ("index.embedding", "analyse", "spaCy sentences + NER"),
+    ("index.embedding", "chunk_article", "chunking: tiktoken + packing"),
     ("index.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),
     ("index.embedder:Embedder", "encode_with_spans", "embedding: offsets + sentence pooling"),
     ("index.store", "terms", "BM25: tokenise + stem"),

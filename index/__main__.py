@@ -1,3 +1,5 @@
 from index.cli import main, run
 
-run(main)
+# Guarded: the processes `--workers N` spawns import this module again and must not run it.
+if __name__ == "__main__":
+    run(main)

@@ -24,6 +24,7 @@ from index.location import is_postgres, masked
 from index.lock import IndexLocked
 from index.names import shown
 from index.store import Index, IndexError_, Report, Status, default_index_dir
+from index.workers import WorkersFailed
 
 EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
@@ -138,6 +139,17 @@ def _check_postgres(args: argparse.Namespace, location: str) -> int:
     return 0
 
 
+def _worker_count(text: str) -> int:
+    """--workers: a whole number from 1 up, else argparse's one-line usage error."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1 or more)")
+    return count
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m index",
@@ -166,6 +178,10 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--replace", action="store_true",
                          help="an article whose id is taken by another article replaces it "
                               "(default: it is kept apart as ID-2)")
+        sub.add_argument("--workers", type=_worker_count, default=1, metavar="N",
+                         help="split and embed in N workers: Ray actors when Ray is installed "
+                              "(on the cluster at $RAY_ADDRESS, else a local one), else "
+                              "processes (default: 1, this process)")
     remove = command("remove", "remove articles by id")
     remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
     command("compact", "fold all segments into one and drop replaced chunks for good")
@@ -187,10 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _write(args, lambda ix, p: ix.build(args.paths, prune=args.prune, progress=p,
-                                                       replace=args.replace), reading=True)
+                                                       replace=args.replace,
+                                                       workers=args.workers), reading=True)
         if args.command == "add":
-            return _write(args, lambda ix, p: ix.add(args.paths, progress=p,
-                                                     replace=args.replace), reading=True)
+            return _write(args, lambda ix, p: ix.add(args.paths, progress=p, replace=args.replace,
+                                                     workers=args.workers), reading=True)
         if args.command == "remove":
             return _write(args, lambda ix, p: ix.remove(args.doc_ids))
         if args.command == "compact":
@@ -201,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("check", "repair"):
             return _check_or_repair(args)
         return _watch(args)
-    except (IndexError_, IndexLocked) as error:
+    except (IndexError_, IndexLocked, WorkersFailed) as error:
         print(f"error: {shown(error)}", file=sys.stderr)
         return EXIT_NOTHING
 

@@ -157,7 +157,7 @@ def delete_documents(conn: Connection, doc_ids: Sequence[str]) -> tuple[int, int
 
 def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                      ) -> tuple[int, int, Counter[str]]:
-    """COPY the articles with their chunks (`rows` as `index.store._embed_articles` gives
+    """COPY the articles with their chunks (`rows` as `index.workers.embed_articles` gives
     them, chunk ids final); (chunks, BM25 length, chunks per term) added."""
     added_chunks = added_length = 0
     holding: Counter[str] = Counter()

@@ -47,7 +47,7 @@ from index.location import masked, split_schema
 from index.results import Passage, Report, Status
 from index.skips import remember as remember_skips
 from index.skips import remembered
-from index.store import _embed_articles
+from index.workers import Embedding, embed_articles
 
 Progress = Callable[[int, int], None]
 # How long a write waits for another writer of the same articles before IndexBusy, when
@@ -236,22 +236,25 @@ class PostgresIndex:
 
     def build(self, paths: Iterable[str | Path], prune: bool = False,
               progress: Progress | None = None, root: str | Path | None = None,
-              replace: bool = False) -> Report:
+              replace: bool = False, workers: int = 1) -> Report:
         """As `Index.build`: every article under the paths and at the links; unchanged ones
-        are not embedded again; with prune, articles not found under the paths go."""
+        are not embedded again; with prune, articles not found under the paths go.
+        `workers` > 1 splits and embeds in Ray actors or processes (`index.workers`)."""
         started = time.perf_counter()
         articles, skipped, _ = read_sources(paths, Path(root) if root else None)
         return self._write(articles, [], skipped, progress, started, replace=replace,
-                           prune=prune, remember=True)
+                           prune=prune, remember=True, workers=workers)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None, replace: bool = False) -> Report:
-        return self.build(paths, prune=False, progress=progress, root=root, replace=replace)
+            root: str | Path | None = None, replace: bool = False, workers: int = 1) -> Report:
+        return self.build(paths, prune=False, progress=progress, root=root, replace=replace,
+                          workers=workers)
 
     def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
-                     replace: bool = False) -> Report:
+                     replace: bool = False, workers: int = 1) -> Report:
         """Index articles made in code rather than read from files (same id rule as `add`)."""
-        return self._write(list(articles), [], [], progress, time.perf_counter(), replace=replace)
+        return self._write(list(articles), [], [], progress, time.perf_counter(), replace=replace,
+                           workers=workers)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         return self._write([], list(dict.fromkeys(doc_ids)), [], None, time.perf_counter())
@@ -281,7 +284,7 @@ class PostgresIndex:
 
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
                progress: Progress | None, started: float, replace: bool = False,
-               prune: bool = False, remember: bool = False) -> Report:
+               prune: bool = False, remember: bool = False, workers: int = 1) -> Report:
         """Embed what looks new outside any transaction, then write in one transaction
         (retried when it loses a race with another writer). `remember`: keep the files
         skipped for `status`."""
@@ -291,11 +294,10 @@ class PostgresIndex:
                              lambda doc_id: tables.numbered_sources(self._conn, doc_id), replace)
             known = tables.hashes(self._conn, [a.doc_id for a in planned.articles])
         fresh = [a for a in planned.articles if known.get(a.doc_id) != a.content_hash]
-        embedded: dict[str, tuple] = {}
-        failed: list[Skipped] = []
-        if fresh:
-            rows, failed = _embed(self.embedder, fresh, progress)
-            embedded = {row[0].content_hash: row for row in rows}
+        embedding = embed_articles(self.embedder_name, fresh, 0, progress, workers) if fresh \
+            else Embedding([], [], 0, "")
+        embedded = {row[0].content_hash: row for row in embedding.rows}
+        failed = embedding.skipped
         try:
             with _connection(self._target) as conn:
                 for attempt in range(WRITE_ATTEMPTS):
@@ -305,6 +307,8 @@ class PostgresIndex:
                                 conn, articles, removals, [*skipped, *failed], embedded,
                                 {a.content_hash for a in fresh}, replace, prune, remember,
                                 started)
+                        report = dataclasses.replace(report, workers=embedding.workers,
+                                                     pool=embedding.pool)
                         break
                     except (psycopg.errors.DeadlockDetected, psycopg.errors.UniqueViolation,
                             psycopg.errors.SerializationFailure):
@@ -353,9 +357,9 @@ class PostgresIndex:
         skipped = [*skipped, *named.skipped, *missing]
         late = [a for a in fresh if a.content_hash not in tried]
         if late:
-            rows, failed = _embed(self.embedder, late, None)
-            embedded = {**embedded, **{row[0].content_hash: row for row in rows}}
-            skipped += failed
+            again = embed_articles(self.embedder_name, late, 0, None)
+            embedded = {**embedded, **{row[0].content_hash: row for row in again.rows}}
+            skipped += again.skipped
         rows = [_as(embedded[a.content_hash], a) for a in fresh if a.content_hash in embedded]
         rows = _numbered(conn, rows)
         replaced = [row[0].doc_id for row in rows if row[0].doc_id in known]
@@ -493,13 +497,6 @@ def _lock_ids(conn: Any, doc_ids: Sequence[str]) -> None:
     if ids:
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
                      "FROM unnest(%s::text[]) AS id ORDER BY id COLLATE \"C\"", (ids,))
-
-
-def _embed(embedder: Embedder, articles: Sequence[Article], progress: Progress | None
-           ) -> tuple[list[tuple], list[Skipped]]:
-    """The folder's pipeline (spaCy, chunks, vectors, one failing article skipped alone);
-    chunk ids are given later, from the database's sequence, inside the write."""
-    return _embed_articles(embedder, articles, 0, progress)
 
 
 def _as(row: tuple, article: Article) -> tuple:

@@ -44,6 +44,8 @@ class Report:
     unchanged_ids: tuple[str, ...] = field(default=(), repr=False)
     removed_ids: tuple[str, ...] = field(default=(), repr=False)
     renamed: tuple[Renamed, ...] = ()
+    workers: int = 0  # that split and embedded the articles; 0 when none were
+    pool: str = ""  # where they ran: in-process, ray or processes (see index.workers)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -61,7 +63,14 @@ class Report:
     def headline(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-                f"{counted(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f}s")
+                f"{counted(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f}s"
+                f"{self._by_whom()}")
+
+    def _by_whom(self) -> str:
+        if not self.workers:
+            return ""
+        pool = {"ray": " (Ray)", "processes": " (processes)"}.get(self.pool, "")
+        return f" by {counted(self.workers, 'worker')}{pool}"
 
     def details(self) -> list[str]:
         """A line per kind of id touched, per article kept apart, per file skipped."""

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index import database
-from index.articles import Article, Skipped, reason_of
+from index.articles import Article, Skipped
 from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
-from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk, chunk_article
+from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
 from index.embedder import Embedder, configured_model, load_embedder
 from index.errors import (
     DiskFull,
@@ -50,7 +50,6 @@ from index.lexical import LexicalIndex, terms
 from index.links import read_sources
 from index.location import default_location, is_postgres
 from index.lock import WriteLock
-from index.nlp import Sentence, analyse
 from index.results import Passage, Report, Status
 from index.segments import (
     Segment,
@@ -63,6 +62,7 @@ from index.segments import (
 )
 from index.skips import remember as remember_skips
 from index.skips import remembered
+from index.workers import Embedding, embed_articles
 
 SCHEMA_VERSION = 2
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -352,7 +352,7 @@ class Index:
 
     def build(self, paths: Iterable[str | Path], prune: bool = False,
               progress: Progress | None = None, root: str | Path | None = None,
-              replace: bool = False) -> Report:
+              replace: bool = False, workers: int = 1) -> Report:
         """Index every article under the paths and at the links (`https://...`, see
         `index.links`); unchanged articles are not embedded again.
 
@@ -360,24 +360,27 @@ class Index:
         directly get ids relative to `root` when given (a watched folder), else their name.
         An id that belongs to another article is never taken over unless `replace`: the
         newcomer is kept apart as `id-2` (see `index.ids`). A file that cannot be read,
-        parsed or split is skipped with its reason; the others go in.
+        parsed or split is skipped with its reason; the others go in. `workers` > 1 splits
+        and embeds in that many Ray actors or processes (see `index.workers`).
         """
         started = time.perf_counter()
         articles, skipped, files = read_sources(paths, Path(root) if root else None)
         with WriteLock(self.path, self.write_wait):
             return self._write(articles, [], skipped, progress, started, replace=replace,
-                               prune=prune, remember=True, sources=[root] if root else files)
+                               prune=prune, remember=True, sources=[root] if root else files,
+                               workers=workers)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None, replace: bool = False) -> Report:
-        return self.build(paths, prune=False, progress=progress, root=root, replace=replace)
+            root: str | Path | None = None, replace: bool = False, workers: int = 1) -> Report:
+        return self.build(paths, prune=False, progress=progress, root=root, replace=replace,
+                          workers=workers)
 
     def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
-                     replace: bool = False) -> Report:
+                     replace: bool = False, workers: int = 1) -> Report:
         """Index articles made in code rather than read from files (same id rule as `add`)."""
         with WriteLock(self.path, self.write_wait):
             return self._write(list(articles), [], [], progress, time.perf_counter(),
-                               replace=replace)
+                               replace=replace, workers=workers)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         started = time.perf_counter()
@@ -420,7 +423,7 @@ class Index:
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
                progress: Progress | None, started: float, compact: bool = False,
                replace: bool = False, prune: bool = False, remember: bool = False,
-               sources: Iterable[str | Path] = ()) -> Report:
+               sources: Iterable[str | Path] = (), workers: int = 1) -> Report:
         """One transaction; the segment files it saved are removed again if it fails, and a
         full disk is said so. Nothing is written to an index whose files are not all there.
         `sources`: the files and folders the articles were read from, for `_remember`;
@@ -449,7 +452,7 @@ class Index:
                         removals = [d for d in database.hashes(db) if d not in seen]
                     report = self._write_in_transaction(
                         db, list(named.articles), removals, [*skipped, *named.skipped], progress,
-                        started, compact, saved)
+                        started, compact, saved, workers)
                     report = dataclasses.replace(report, renamed=named.renamed)
                     if remember:
                         database.set_meta(db, skipped_files=remember_skips(
@@ -473,7 +476,7 @@ class Index:
         return report
 
     def _write_in_transaction(self, db, articles, removals, skipped, progress, started,
-                              compact, saved: list[int]) -> Report:
+                              compact, saved: list[int], workers: int = 1) -> Report:
         known = database.hashes(db, [a.doc_id for a in articles])
         fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
         unchanged = tuple(a.doc_id for a in articles if known.get(a.doc_id) == a.content_hash)
@@ -487,9 +490,10 @@ class Index:
         # A write that only removes needs no model: `remove` stays instant, not seconds.
         # Every article is split and embedded before anything is deleted: one that fails
         # is skipped, and the version the index holds of it stays.
-        embedded, failed = _embed_articles(self.embedder, fresh, next_id, progress) if fresh \
-            else ([], [])
-        skipped = [*skipped, *failed]
+        embedding = embed_articles(self.embedder_name, fresh, next_id, progress, workers) \
+            if fresh else Embedding([], [], 0, "")
+        embedded = embedding.rows
+        skipped = [*skipped, *embedding.skipped]
         replaced = [row[0].doc_id for row in embedded if row[0].doc_id in known]
         database.bury(db, database.chunk_ids_of(db, replaced + removals))
         database.delete_documents(db, replaced + removals)
@@ -536,6 +540,7 @@ class Index:
         written = [row[0].doc_id for row in embedded]
         return Report(added=len(written) - len(replaced), updated=len(replaced), removed=len(gone),
                       unchanged=len(unchanged), chunks_embedded=len(ids), skipped=tuple(skipped),
+                      workers=embedding.workers, pool=embedding.pool,
                       seconds=time.perf_counter() - started,
                       added_ids=tuple(d for d in written if d not in known),
                       updated_ids=tuple(replaced), unchanged_ids=unchanged, removed_ids=gone)
@@ -586,103 +591,3 @@ def _segment_list(db) -> list[tuple[int, int]]:
     return [tuple(pair) for pair in json.loads(database.get_meta(db, "segments", "[]"))]
 
 
-def _each(items: Sequence, work: Callable[[Sequence], list]) -> list:
-    """`work(items)` as one batch; if that raises, `work([item])` for each item, so that a
-    failure costs only the item that caused it: per item, its result or its exception."""
-    try:
-        return work(items)
-    except Exception as error:  # sorted out item by item below
-        if len(items) == 1:
-            return [error]
-    results = []
-    for item in items:
-        try:
-            results.append(work([item])[0])
-        except Exception as error:  # this item's reason to be skipped
-            results.append(error)
-    return results
-
-
-def _failure(article: Article, stage: str, error: BaseException) -> Skipped:
-    return Skipped(article.path or article.doc_id,
-                   f"`{article.doc_id}` could not be {stage}: {reason_of(error)}")
-
-
-def _embed_articles(embedder: Embedder, articles: Sequence[Article], next_id: int,
-                    progress: Progress | None, batch: int = 64
-                    ) -> tuple[list[tuple], list[Skipped]]:
-    """Per article: (article, chunks with ids, sentences, their vectors, entities, chunk
-    vectors); and the articles that failed, each with its reason.
-
-    Progress is reported in articles. Articles go through spaCy and the embedder in
-    groups, so short ones share batches; a group that fails is retried one article at a
-    time, so one article that breaks spaCy or the embedder is skipped alone. Chunk ids
-    are given only to articles that made it, so they stay consecutive.
-    """
-    done: list[tuple] = []
-    failed: list[Skipped] = []
-    if progress:
-        progress(0, len(articles))
-    for first in range(0, len(articles), batch):
-        group = articles[first:first + batch]
-        prepared = []
-        for article, result in zip(group, _each([a.text for a in group], analyse), strict=True):
-            try:
-                if isinstance(result, Exception):
-                    raise result
-                sentences, entities = result
-                chunks = chunk_article(article.doc_id, article.text, sentences, fits=embedder.fits)
-                prepared.append((article, chunks, sentences, entities,
-                                 _home_chunks(sentences, chunks)))
-            except Exception as error:  # skipped with its reason
-                failed.append(_failure(article, "split into sentences and chunks", error))
-        encoded = _each(prepared, lambda items: _encode(embedder, items))
-        for (article, chunks, sentences, entities, _), result in zip(prepared, encoded, strict=True):
-            if isinstance(result, Exception):
-                failed.append(_failure(article, "embedded", result))
-                continue
-            chunk_vectors, sentence_vectors = result
-            chunks = [Chunk(c.doc_id, c.ordinal, c.start, c.end, c.n_tokens, next_id + i)
-                      for i, c in enumerate(chunks)]
-            next_id += len(chunks)
-            done.append((article, chunks, sentences, sentence_vectors, entities, chunk_vectors))
-        if progress:
-            progress(first + len(group), len(articles))
-    return done, failed
-
-
-def _encode(embedder: Embedder, prepared: Sequence[tuple]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(chunk vectors, sentence vectors) per prepared article, from one embedder call:
-    each sentence is pooled inside the chunk that holds most of it."""
-    texts, spans = [], []
-    for article, chunks, sentences, _, homes in prepared:
-        per_chunk: list[list[tuple[int, int]]] = [[] for _ in chunks]
-        for s, home in zip(sentences, homes, strict=True):
-            c = chunks[home]
-            per_chunk[home].append((max(s.start, c.start) - c.start, min(s.end, c.end) - c.start))
-        texts += [article.text[c.start:c.end] for c in chunks]
-        spans += per_chunk
-    if texts:
-        chunk_vectors, parts = embedder.encode_with_spans(texts, spans)
-    else:
-        chunk_vectors, parts = np.zeros((0, embedder.dimension), dtype=np.float32), []
-    results, row = [], 0
-    for _, chunks, sentences, _, homes in prepared:
-        mine = parts[row:row + len(chunks)]
-        used = [0] * len(chunks)
-        sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
-        for i, home in enumerate(homes):
-            sentence_vectors[i] = mine[home][used[home]]
-            used[home] += 1
-        results.append((chunk_vectors[row:row + len(chunks)], sentence_vectors))
-        row += len(chunks)
-    return results
-
-
-def _home_chunks(sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> list[int]:
-    """For each sentence, the chunk that holds most of it: its vector is pooled there."""
-    homes = []
-    for s in sentences:
-        overlaps = [min(s.end, c.end) - max(s.start, c.start) for c in chunks]
-        homes.append(int(np.argmax(overlaps)))
-    return homes
