@@ -15,7 +15,7 @@ server, `watch` and build on any machine reads and writes one database at once.
   settles the ids (`index.ids.assign`) and the unchanged articles again under those
   locks, replaces rows and commits. A writer killed at any point leaves nothing half
   written: PostgreSQL rolls its transaction back.
-- Lexical search is BM25 computed in SQL from term frequencies (see `index.pgtables`).
+- Lexical search is BM25 computed in SQL from term frequencies (see `index.pglexical`).
 
 psycopg and pgvector are imported only here, and only when a `postgresql://` index is
 opened: the folder index never needs them.
