@@ -17,7 +17,7 @@ from typing import Any
 
 # (owner path, attribute, stage label). Owners are imported lazily.
 _FUNCTIONS = [
-    ("index.store", "read_paths", "read article files"),
+    ("index.links", "read_paths", "read article files"),
     ("index.embedding", "analyse", "spaCy sentences + NER"),
     ("index.embedding", "chunk_article", "chunking: tiktoken + packing"),
     ("index.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),

@@ -79,6 +79,7 @@ class Findings:
     chunks: int = 0
     segments: int = 0
     generation: int = 0
+    kind: str = "folder"  # or "postgres": tables, no segment files
 
     @property
     def healthy(self) -> bool:
@@ -93,7 +94,7 @@ class Findings:
         if self.healthy:
             return (f"{self.path}: healthy; {counted(self.documents, 'document')}, "
                     f"{counted(self.chunks, 'chunk')}, generation {self.generation} "
-                    f"({counted(self.segments, 'segment')})")
+                    f"({counted(self.segments, 'segment') if self.kind == 'folder' else 'PostgreSQL'})")
         lines = [f"  {p.summary()}" for p in self.problems]
         return "\n".join([*lines, f"{self.path}: {counted(len(self.problems), 'problem')}; "
                                   f"`{repair_command(Path(self.path))}` rebuilds what it can"])

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from index.check import holds_index, inspect
+from index.location import is_postgres, masked
 from index.lock import IndexLocked
 from index.names import shown
 from index.store import Index, IndexError_, Report, Status, default_index_dir
@@ -105,7 +106,10 @@ def _watch(args: argparse.Namespace) -> int:
 def _check_or_repair(args: argparse.Namespace) -> int:
     """check: 0 healthy, 1 problems, 2 no index. repair: 0 all articles back (or nothing to
     do), 1 some could not be brought back or named, 2 no index or locked."""
-    folder = Path(args.index) if args.index else default_index_dir()
+    location = args.index or default_index_dir()
+    if is_postgres(location):
+        return _check_postgres(args, location)
+    folder = Path(location)
     if not holds_index(folder):
         raise IndexError_(f"no index at {folder}")
     if args.command == "check":
@@ -118,6 +122,21 @@ def _check_or_repair(args: argparse.Namespace) -> int:
         result = repair(folder, progress)
     _emit(result, args.json)
     return 0 if result.complete else 1
+
+
+def _check_postgres(args: argparse.Namespace, location: str) -> int:
+    """check: what `PostgresIndex.check` finds. repair: nothing to rebuild, since every write
+    is one transaction and PostgreSQL recovers from a crash by itself; what check finds
+    (a missing HNSW index, say) is named with its fix, and exits 1."""
+    index = Index.open(location, create=False)
+    findings = index.check()
+    if args.command == "check" or not findings.healthy:
+        _emit(findings, args.json)
+        return 0 if findings.healthy else 1
+    from index.repair import Repair
+
+    _emit(Repair(index.path), args.json)
+    return 0
 
 
 def _worker_count(text: str) -> int:
@@ -135,12 +154,14 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m index",
         description="Index news articles for question answering. "
-                    f"Default index folder: {default_index_dir()} (set NEWSQA_INDEX or --index).")
+                    f"Default index: {masked(default_index_dir())} (set NEWSQA_INDEX or --index: "
+                    f"a folder or a postgresql:// URI).")
     commands = top.add_subparsers(dest="command", required=True)
 
     def command(name: str, text: str, json_flag: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--index", help="index folder (default: $NEWSQA_INDEX or the one above)")
+        sub.add_argument("--index", help="index folder or postgresql:// URI (default: "
+                                         "$NEWSQA_INDEX or the one above)")
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print the summary as JSON")
         sub.add_argument("--quiet", action="store_true", help="no progress bar")

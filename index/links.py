@@ -16,9 +16,19 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.articles import MAX_FILE_BYTES, Article, Skipped, Unreadable, guarded, read_content
+from index.articles import (
+    MAX_FILE_BYTES,
+    Article,
+    Skipped,
+    Unreadable,
+    guarded,
+    read_content,
+    read_paths,
+)
 from index.names import url_id
 
 FETCH_TIMEOUT_SECONDS = 15.0
@@ -105,3 +115,18 @@ def read_url(url: str, max_bytes: int = MAX_FILE_BYTES,
     items = guarded(url, read)
     return ([a for a in items if isinstance(a, Article)],
             [s for s in items if isinstance(s, Skipped)])
+
+
+def read_sources(paths: Iterable[str | Path], root: Path | None = None
+                 ) -> tuple[list[Article], list[Skipped], list[str | Path]]:
+    """What a build reads, whatever kind of index it writes to: (the articles of the files
+    and folders and of the links among `paths`, what could not be read and why, the file
+    paths alone)."""
+    paths = list(paths)
+    files = [p for p in paths if not is_url(p)]
+    articles, skipped = read_paths(files, root)
+    for url in (p for p in paths if is_url(p)):
+        fetched, failed = read_url(str(url))
+        articles += fetched
+        skipped += failed
+    return articles, skipped, files

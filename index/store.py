@@ -28,22 +28,29 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index import database
-from index.articles import Article, Skipped, read_paths
+from index.articles import Article, Skipped
 from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
 from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
 from index.embedder import Embedder, configured_model, load_embedder
-from index.ids import Renamed, assign
+from index.errors import (
+    DiskFull,
+    EmbedderMismatch,  # noqa: F401  (re-exported: index/__init__ imports it from here)
+    IndexError_,
+    refuse_unreadable,
+)
+from index.ids import assign
 from index.lexical import LexicalIndex, terms
-from index.links import is_url, read_url
+from index.links import read_sources
+from index.location import default_location, is_postgres
 from index.lock import WriteLock
-from index.names import counted, shown
-from index.nlp import Entity, Sentence
+from index.results import Passage, Report, Status
 from index.segments import (
     Segment,
     files,
@@ -53,14 +60,11 @@ from index.segments import (
     one_search_thread,
     write_atomically,
 )
+from index.skips import remember as remember_skips
+from index.skips import remembered
 from index.workers import Embedding, embed_articles
 
 SCHEMA_VERSION = 2
-# Files a write could not read are remembered (in the `meta` table, for `status` in any
-# process) until a later write reads them, up to this many.
-REMEMBERED_SKIPS = 200
-# Ids listed by name in a human summary; --json lists them all.
-NAMED_IDS = 10
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # `PRAGMA quick_check` on open reads the whole database: 0.3 s warm and 5 s cold for 300 MB
 # (about 100k chunks). Larger databases skip it on open; damage found later while reading
@@ -69,14 +73,8 @@ QUICK_CHECK_MAX_BYTES = 64 * 2**20
 # Errors of a write that mean the disk (or the file size limit) is full.
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 Progress = Callable[[int, int], None]
-
-
-class IndexError_(Exception):
-    """Base for errors a person must act on; the message says what to do."""
-
-
-class EmbedderMismatch(IndexError_):
-    pass
+if TYPE_CHECKING:
+    from index.postgres import PostgresIndex
 
 
 class IndexDamaged(IndexError_):
@@ -92,10 +90,6 @@ class IndexDamaged(IndexError_):
                          f"what remains (damaged files are moved aside, not deleted)")
 
 
-class DiskFull(IndexError_):
-    """A write ran out of space; it was rolled back and its temporary files removed."""
-
-
 class _Unreadable(Exception):
     """A segment of the generation being loaded cannot be read, or the counts disagree."""
 
@@ -105,22 +99,20 @@ def _damaged(folder: Path, cause: str) -> IndexDamaged:
     return IndexDamaged(folder, inspect(folder, "quick_check").problems, cause)
 
 
-def default_index_dir() -> Path:
-    """NEWSQA_INDEX if set, else ~/.local/share/newsqa/index (XDG_DATA_HOME respected)."""
-    if os.environ.get("NEWSQA_INDEX"):
-        return Path(os.environ["NEWSQA_INDEX"]).expanduser()
-    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return data / "newsqa" / "index"
+def default_index_dir() -> str | Path:
+    """NEWSQA_INDEX if set (a folder or a `postgresql://` URI), else
+    ~/.local/share/newsqa/index (XDG_DATA_HOME respected). Show it with `masked`."""
+    return default_location()
 
 
 def open_default(path: str | Path | None = None,
-                 log: Callable[[str], None] | None = None) -> Index:
+                 log: Callable[[str], None] | None = None) -> Index | PostgresIndex:
     """The index a question is asked of. Only the default folder, the first time it is
-    used, is built from the seeds; a folder named by `path` or NEWSQA_INDEX must already
-    hold an index (a typo must not become a new index), and nothing here writes to one
-    that exists, even when all its articles were removed."""
+    used, is built from the seeds; a folder or database named by `path` or NEWSQA_INDEX
+    must already hold an index (a typo must not become a new index), and nothing here
+    writes to one that exists, even when all its articles were removed."""
     if path or os.environ.get("NEWSQA_INDEX"):
-        return Index.open(path, create=False)
+        return Index.open(path or default_location(), create=False)
     folder = default_index_dir()
     if holds_index(folder) or not SEEDS_DIR.is_dir():
         return Index.open(folder)
@@ -133,116 +125,6 @@ def open_default(path: str | Path | None = None,
     return index
 
 
-def _named(ids: Sequence[str]) -> str:
-    more = f" and {len(ids) - NAMED_IDS} more" if len(ids) > NAMED_IDS else ""
-    return ", ".join(f"`{shown(d)}`" for d in ids[:NAMED_IDS]) + more
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a write did, article by article: the CLI's summary and its --json object.
-
-    Every id is named: added (new ids, including those kept apart), updated (the same
-    file re-read with new text, or replaced when asked), unchanged, removed; `renamed`
-    says which articles were kept apart under a numbered id and why; `skipped` which
-    files or records were not indexed and why.
-    """
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    chunks_embedded: int = 0
-    skipped: tuple[Skipped, ...] = ()
-    seconds: float = 0.0
-    added_ids: tuple[str, ...] = field(default=(), repr=False)
-    updated_ids: tuple[str, ...] = field(default=(), repr=False)
-    unchanged_ids: tuple[str, ...] = field(default=(), repr=False)
-    removed_ids: tuple[str, ...] = field(default=(), repr=False)
-    renamed: tuple[Renamed, ...] = ()
-    workers: int = 0  # that split and embedded the articles; 0 when none were
-    pool: str = ""  # where they ran: in-process, ray or processes (see index.workers)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["skipped"] = [s.to_dict() for s in self.skipped]
-        data["renamed"] = [r.to_dict() for r in self.renamed]
-        data["seconds"] = round(self.seconds, 3)
-        return data
-
-    @property
-    def done_nothing(self) -> bool:
-        """Files were asked for and not one of them could be read or indexed."""
-        return bool(self.skipped) and not (self.added or self.updated or self.unchanged
-                                           or self.removed)
-
-    def headline(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-                f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-                f"{counted(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f}s"
-                f"{self._by_whom()}")
-
-    def _by_whom(self) -> str:
-        if not self.workers:
-            return ""
-        pool = {"ray": " (Ray)", "processes": " (processes)"}.get(self.pool, "")
-        return f" by {counted(self.workers, 'worker')}{pool}"
-
-    def details(self) -> list[str]:
-        """A line per kind of id touched, per article kept apart, per file skipped."""
-        lines = [f"  {verb}: {_named(ids)}" for verb, ids in (
-            ("added", self.added_ids), ("updated", self.updated_ids),
-            ("removed", self.removed_ids)) if ids]
-        lines += [f"  kept apart: {r.line()}" for r in self.renamed]
-        return lines + [f"  skipped {s.line()}" for s in self.skipped]
-
-    def summary(self) -> str:
-        """The details, then the one-line summary: the summary is always last, where a
-        person (or `tail -1`) looks for it."""
-        return "\n".join([*self.details(), self.headline()])
-
-
-@dataclass(frozen=True)
-class Status:
-    path: str
-    documents: int
-    chunks: int
-    embedder: str
-    dimension: int
-    tokenizer: str
-    generation: int
-    segments: int
-    size_bytes: int
-    last_build: str
-    skipped: tuple[Skipped, ...] = ()  # files the writes could not read, still unread
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["skipped"] = [s.to_dict() for s in self.skipped]
-        return data
-
-    def summary(self) -> str:
-        """A line per file not indexed and why, then the one-line status."""
-        skipped = f", {counted(len(self.skipped), 'file')} skipped" if self.skipped else ""
-        return "\n".join([*(f"  skipped {s.line()}" for s in self.skipped),
-                          f"{shown(self.path)}: {counted(self.documents, 'document')}, "
-                          f"{counted(self.chunks, 'chunk')}, {self.size_bytes / 2**20:.1f} MB, "
-                          f"embedder {self.embedder}, generation {self.generation} "
-                          f"({counted(self.segments, 'segment')}), "
-                          f"last build {self.last_build or 'never'}{skipped}"])
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk with everything the answerer reads, all from one generation."""
-
-    chunk: Chunk
-    article: Article
-    sentences: tuple[Sentence, ...]
-    sentence_vectors: np.ndarray
-    entities: tuple[Entity, ...]
-
-
 @dataclass
 class _Generation:
     number: int
@@ -253,6 +135,8 @@ class _Generation:
 
 class Index:
     """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
+
+    kind = "folder"  # `index.postgres.PostgresIndex` is the other
 
     def __init__(self, path: Path, embedder_name: str, manifest: dict,
                  create: bool = False) -> None:
@@ -269,11 +153,19 @@ class Index:
 
     @classmethod
     def open(cls, path: str | Path | None = None, embedder: str | None = None,
-             create: bool = True) -> Index:
+             create: bool = True) -> Index | PostgresIndex:
         """Open (or create) an index; an existing one must be opened with the embedder it
         was built with. Opening checks that its files are whole and agree (IndexDamaged
-        lists every problem); a folder holding any file of an index is never made anew."""
-        folder = Path(path) if path else default_index_dir()
+        lists every problem); a folder holding any file of an index is never made anew.
+
+        The one place where the kind is chosen: a `postgresql://` URI opens a
+        `PostgresIndex` (same methods), anything else a folder."""
+        location = path or default_location()
+        if is_postgres(location):
+            from index.postgres import PostgresIndex
+
+            return PostgresIndex.open(str(location), embedder, create)
+        folder = Path(location)
         name = Embedder.canonical(embedder or configured_model())
         manifest_path = folder / MANIFEST
         if holds_index(folder):
@@ -281,13 +173,7 @@ class Index:
                 manifest = read_manifest(folder)
             except ValueError as error:
                 raise _damaged(folder, str(error)) from None
-            if manifest.get("schema") != SCHEMA_VERSION:
-                raise IndexError_(f"{folder} has schema {manifest.get('schema')}, this version "
-                                  f"reads {SCHEMA_VERSION}: rebuild it into a new folder")
-            if manifest["embedder"] != name:
-                raise EmbedderMismatch(
-                    f"{folder} was built with embedder {manifest['embedder']!r}, not {name!r}: "
-                    f"open it with that embedder or rebuild it into a new folder")
+            refuse_unreadable(folder, manifest, SCHEMA_VERSION, name, "folder")
             try:
                 index = cls(folder, name, manifest)
             except sqlite3.Error as error:
@@ -428,7 +314,7 @@ class Index:
             generation = int(database.get_meta(self._db, "generation", "0"))
             segments = len(_segment_list(self._db))
             last = database.get_meta(self._db, "last_build")
-            skipped = _remembered_skips(self._db)
+            skipped = remembered(database.get_meta(self._db, "skipped_files", "[]"))
         size = _folder_bytes(self.path)
         return Status(str(self.path), docs, n_chunks, self.embedder_name,
                       int(self.manifest["dimension"]), self.manifest["tokenizer"],
@@ -478,13 +364,7 @@ class Index:
         and embeds in that many Ray actors or processes (see `index.workers`).
         """
         started = time.perf_counter()
-        paths = list(paths)
-        files = [p for p in paths if not is_url(p)]
-        articles, skipped = read_paths(files, Path(root) if root else None)
-        for url in (p for p in paths if is_url(p)):
-            fetched, failed = read_url(str(url))
-            articles += fetched
-            skipped += failed
+        articles, skipped, files = read_sources(paths, Path(root) if root else None)
         with WriteLock(self.path, self.write_wait):
             return self._write(articles, [], skipped, progress, started, replace=replace,
                                prune=prune, remember=True, sources=[root] if root else files,
@@ -575,7 +455,9 @@ class Index:
                         started, compact, saved, workers)
                     report = dataclasses.replace(report, renamed=named.renamed)
                     if remember:
-                        _remember_skips(db, articles, report.skipped)
+                        database.set_meta(db, skipped_files=remember_skips(
+                            database.get_meta(db, "skipped_files", "[]"), articles,
+                            report.skipped))
                     db.execute("COMMIT")
                 except BaseException:
                     if db.in_transaction:
@@ -709,26 +591,3 @@ def _segment_list(db) -> list[tuple[int, int]]:
     return [tuple(pair) for pair in json.loads(database.get_meta(db, "segments", "[]"))]
 
 
-def _split_record(where: str) -> tuple[str, str]:
-    """(absolute file, record suffix) of a skipped entry: `a.jsonl:3` is record 3 of `a.jsonl`."""
-    head, colon, tail = where.rpartition(":")
-    if colon and tail.isdigit() and not os.path.lexists(where):
-        return os.path.abspath(head), colon + tail
-    return os.path.abspath(where), ""
-
-
-def _remember_skips(db, articles: Sequence[Article], skipped: Sequence[Skipped]) -> None:
-    """Keep the files this write could not read, for `status` in any process; forget the
-    ones it read this time (a file fixed and added again is no longer listed)."""
-    read = {a.path for a in articles}
-    fresh = {"".join(_split_record(s.path)): s.reason for s in skipped}
-    kept = [(p, r) for p, r in json.loads(database.get_meta(db, "skipped_files", "[]"))
-            if p not in fresh and _split_record(p)[0] not in read]
-    database.set_meta(db, skipped_files=json.dumps([*kept, *fresh.items()][-REMEMBERED_SKIPS:]))
-
-
-def _remembered_skips(db) -> list[Skipped]:
-    """Files that were skipped and are still there unread (a file since deleted drops out)."""
-    return [Skipped(path, reason)
-            for path, reason in json.loads(database.get_meta(db, "skipped_files", "[]"))
-            if os.path.lexists(_split_record(path)[0])]

@@ -28,7 +28,8 @@ _opened: dict[str, Index] = {}
 
 
 def _open(index: Index | str | Path | None) -> Index:
-    if isinstance(index, Index):
+    """An index object as it is (either kind); a location (folder or URI) opened once."""
+    if index is not None and not isinstance(index, str | Path):
         return index
     key = str(index or "")
     if key not in _opened:
@@ -57,11 +58,14 @@ def _refusal(question: str) -> str:
 def warm_up(index: Index | str | Path | None = None) -> None:
     """Load what a first answer needs (the index, the embedder, the reader, and spaCy for
     follow-up questions) now, so that a page or a prompt that says "ready" answers its
-    first question fast. A one-shot question needs none of this: spaCy loads only when
-    there is a conversation to resolve."""
+    first question fast. The reader runs through torch here: spaCy imports it anyway, and
+    many questions repay it. A one-shot question needs none of this: it reads in numpy,
+    and spaCy loads only when there is a conversation to resolve."""
     idx = _open(index)
     idx.embedder.encode(["warm up"])
-    load_reader().read_texts("Who is it?", ["A warm-up sentence about no one."])
+    reader = load_reader()
+    reader.warm_up("torch")
+    reader.read_texts("Who is it?", ["A warm-up sentence about no one."])
     pipeline()
 
 

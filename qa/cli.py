@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 from index import IndexError_, IndexLocked, counted, default_index_dir
+from index.location import masked
 from qa.answer import ask, warm_up
 from qa.result import Answer
 
@@ -26,9 +27,10 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m qa",
         description="Answer a question from indexed news articles, citing every source. "
                     "With no question: a prompt that keeps everything loaded. "
-                    f"Default index: {default_index_dir()} (built from the seeds on first use).")
+                    f"Default index: {masked(default_index_dir())} (built from the seeds on first use).")
     top.add_argument("question", nargs="?", help="the question, in quotes (none: a prompt)")
-    top.add_argument("--index", help="index folder (default: $NEWSQA_INDEX or the one above)")
+    top.add_argument("--index", help="index folder or postgresql:// URI (default: $NEWSQA_INDEX "
+                                     "or the one above)")
     top.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     top.add_argument("-k", type=int, default=12, help="how many articles to read (default 12)")
     return top

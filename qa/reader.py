@@ -2,7 +2,8 @@
 
 A MiniLM encoder with a start/end head, trained here (train/reader.py) on SQuAD-style
 data with many no-answer pairs, and shipped in qa/reader_model as fp16 safetensors. It
-runs in float32 through numpy (`index.bert`): answering a question never imports torch.
+runs in float32 through numpy (`index.bert`), so that answering one question never
+imports torch; a page or a prompt runs it through torch (see `Reader`).
 
 The run reads as a straight line, the way Haystack's ExtractiveReader does: all
 (question, passage) pairs go onto one batch axis, long passages overflow into strided
@@ -31,6 +32,7 @@ import numpy as np
 
 from index import Passage
 from index.bert import Bert, padded
+from index.embedder import autocast, configured_precision
 from qa.spans import best_span, trim
 from qa.windows import Window
 
@@ -95,22 +97,65 @@ class Reading:
     confidence: float
 
 
+class _NumpyLogits:
+    """Start and end logits through `index.bert`, in float32: nothing imports torch, so a
+    one-shot question starts in about a second."""
+
+    def __init__(self, folder: Path) -> None:
+        self.bert = Bert.load(folder)
+        self.weight = self.bert.extra["qa_outputs.weight"].T
+        self.bias = self.bert.extra["qa_outputs.bias"]
+
+    def __call__(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.bert(ids, types, mask) @ self.weight + self.bias
+
+
+class _TorchLogits:
+    """The same logits through transformers, in bfloat16 where the CPU has it: 2.2x faster
+    per question than numpy once torch is loaded, which a page or a prompt does anyway."""
+
+    def __init__(self, folder: Path) -> None:
+        import torch
+        from transformers import AutoModelForQuestionAnswering
+
+        self.model = AutoModelForQuestionAnswering.from_pretrained(folder, dtype=torch.float32).eval()
+        self.precision = configured_precision()
+
+    def __call__(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode(), autocast(self.precision):
+            out = self.model(input_ids=torch.from_numpy(ids), token_type_ids=torch.from_numpy(types),
+                             attention_mask=torch.from_numpy(mask))
+        return torch.stack([out.start_logits, out.end_logits], dim=-1).float().numpy()
+
+
+RUNTIMES = {"numpy": _NumpyLogits, "torch": _TorchLogits}
+
+
 class Reader:
-    """One loaded reader; cheap to construct, `warm_up()` loads the model once."""
+    """One loaded reader; cheap to construct, `warm_up()` loads the model once.
+
+    Two runtimes give the same spans (tests/test_index_bert.py): "numpy", the default,
+    for a process that answers one question; "torch", which `qa.warm_up` chooses for a
+    page or a prompt that pays torch's import once and then reads faster."""
 
     def __init__(self, path: Path | None = None, batch_size: int = 32) -> None:
         self.path = Path(path) if path else configured_reader()
         self.batch_size = batch_size
         self.calibration = Calibration.load(self.path)
-        self._model: Bert | None = None
+        self.runtime = ""
+        self._logits: _NumpyLogits | _TorchLogits | None = None
         self._tokenizer = None
-        self._head: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros(2))
         self._settings: dict = {}
         self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
+    def warm_up(self, runtime: str | None = None) -> None:
+        """Load the model in `runtime` ("numpy" or "torch"); None keeps the one loaded,
+        else loads numpy."""
         with self._lock:
-            if self._model is not None:
+            wanted = runtime or self.runtime or "numpy"
+            if wanted == self.runtime:
                 return
             from tokenizers import Tokenizer
 
@@ -123,9 +168,8 @@ class Reader:
             tokenizer.enable_truncation(self._settings["max_len"], stride=self._settings["stride"],
                                         strategy="only_second")
             self._tokenizer = tokenizer
-            self._model = Bert.load(self.path)
-            head = self._model.extra
-            self._head = (head["qa_outputs.weight"].T, head["qa_outputs.bias"])
+            self._logits = RUNTIMES[wanted](self.path)
+            self.runtime = wanted
 
     def read_texts(self, question: str, texts: Sequence[str]) -> list[Reading]:
         """The best span in each text, at any confidence (texts of any length: long ones
@@ -144,10 +188,9 @@ class Reader:
                 encodings.append(encoding)
         best: list[tuple[int, int, float]] = [(0, 0, -math.inf)] * len(texts)
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        weight, bias = self._head
         for begin in range(0, len(order), self.batch_size):
             rows = order[begin:begin + self.batch_size]
-            logits = self._model(*padded([encodings[i] for i in rows])) @ weight + bias
+            logits = self._logits(*padded([encodings[i] for i in rows]))
             for row, i in enumerate(rows):
                 encoding = encodings[i]
                 passage = np.array([s == 1 for s in encoding.sequence_ids])

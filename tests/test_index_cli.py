@@ -39,17 +39,17 @@ def _assert_error(done, *words: str) -> None:
 
 
 @pytest.mark.slow
-def test_build_json_reaches_a_reader_in_another_process(seeds_copy, tmp_path, run_cli,
+def test_build_json_reaches_a_reader_in_another_process(seeds_at, tmp_path, run_cli,
                                                         article_text, embedder):
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
     text = article_text("clinewsmarker", sentences=5)
     (folder / "fresh.txt").write_text(text)
     (folder / "notes.xyz").write_text("not an article")
-    reader = Index.open(seeds_copy)
+    reader = Index.open(seeds_at)
     assert len(reader.documents()) == 3
 
-    done = run_cli("build", str(folder), "--index", str(seeds_copy), "--json")
+    done = run_cli("build", str(folder), "--index", str(seeds_at), "--json")
     assert done.returncode == 1, done.stderr  # notes.xyz was skipped
     report = _one_json_line(done.stdout)
     assert set(report) >= REPORT_KEYS

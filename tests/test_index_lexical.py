@@ -57,10 +57,13 @@ def test_scores_match_bm25s(chunk_terms, query):
     _assert_same(ours, reference)
 
 
-def test_the_built_index_stores_the_same_postings(seeds_index, chunk_terms):
-    seed_rows = [row for row in chunk_terms if row[0] < 1000]
+def test_the_built_index_stores_the_same_postings(seeds_of_kind, all_chunks):
+    """Both kinds score as bm25s does: the folder from its postings files, PostgreSQL in SQL."""
+    index, _ = seeds_of_kind
+    seed_rows = [(p.chunk.chunk_id, terms(p.article.text[p.chunk.start:p.chunk.end]))
+                 for group in all_chunks(index).values() for p in group]
     for query in QUERIES:
-        ours = seeds_index.lexical_search(query, k=len(seed_rows))
+        ours = index.lexical_search(query, k=len(seed_rows))
         _assert_same(ours, _bm25s_scores(seed_rows, terms(query)))
 
 

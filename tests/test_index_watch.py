@@ -12,14 +12,27 @@ from index.lock import WriteLock
 from index.watch import Watcher
 
 
-@pytest.fixture
-def watched(tmp_path, embedder):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    index = Index.open(tmp_path / "index")
+def _watching(folder, index):
     reports = []
     watcher = Watcher(index, folder, quiet=0.3, on_report=reports.append).start()
-    yield folder, index, reports
+    return watcher, (folder, index, reports)
+
+
+@pytest.fixture
+def watched(tmp_path, embedder):
+    """An inbox folder watched into an index folder."""
+    (tmp_path / "inbox").mkdir()
+    watcher, watching = _watching(tmp_path / "inbox", Index.open(tmp_path / "index"))
+    yield watching
+    watcher.stop()
+
+
+@pytest.fixture
+def watched_kind(tmp_path, embedder, new_location):
+    """An inbox folder watched into an index of each kind."""
+    (tmp_path / "inbox").mkdir()
+    watcher, watching = _watching(tmp_path / "inbox", Index.open(new_location()))
+    yield watching
     watcher.stop()
 
 
@@ -27,9 +40,9 @@ def _ids(index: Index) -> set[str]:
     return {row["doc_id"] for row in index.documents()}
 
 
-def test_dropped_file_becomes_searchable_and_deleted_file_leaves(watched, poll, article_text,
+def test_dropped_file_becomes_searchable_and_deleted_file_leaves(watched_kind, poll, article_text,
                                                                  embedder):
-    folder, index, reports = watched
+    folder, index, reports = watched_kind
     text = article_text("watchdogmarker", sentences=5)
     (folder / "story.txt").write_text(text)
     (folder / "desk").mkdir()
@@ -90,8 +103,8 @@ def test_a_file_that_breaks_reading_is_skipped_and_watching_goes_on(tmp_path, po
 
 
 def test_a_deleted_file_takes_its_own_article_not_one_that_shares_its_name(
-        watched, poll, article_text, tmp_path):
-    folder, index, _ = watched
+        watched_kind, poll, article_text, tmp_path):
+    folder, index, _ = watched_kind
     elsewhere = tmp_path / "elsewhere" / "story.txt"
     elsewhere.parent.mkdir()
     elsewhere.write_text(article_text("elsewheremarker", sentences=3))

@@ -1,4 +1,5 @@
-"""The answerer on the seed articles, end to end: real model, FAISS, SQLite, spaCy."""
+"""The answerer on the seed articles, end to end: real model, FAISS, SQLite, spaCy; and the
+same answers from the seeds in PostgreSQL + pgvector."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ import pytest
 from index import Article, Index
 from qa import Answer, ask
 from qa.result import CitationDict, ConflictDict
-from tests.conftest import REPO, python_env
+from tests.conftest import KINDS, REPO, python_env
 
 PM = "Who is the Prime Minister of Japan?"
+
+
+@pytest.fixture(params=KINDS)
+def seeds_index(request: pytest.FixtureRequest, seeds_index: Index) -> Index:
+    """Each answer test runs on the seeds in a folder and in PostgreSQL."""
+    return seeds_index if request.param == "folder" else request.getfixturevalue("pg_seeds_index")
 
 
 def assert_citations_hold(answer: Answer, index: Index) -> None:
@@ -134,15 +141,15 @@ def test_question_in_another_script_is_answered_plainly(seeds_index: Index) -> N
     assert answer.no_answer and answer.message
 
 
-def test_empty_index_says_so(tmp_path, embedder) -> None:
-    answer = ask(PM, Index.open(tmp_path / "empty"))
+def test_empty_index_says_so(new_location, embedder) -> None:
+    answer = ask(PM, Index.open(new_location()))
     assert answer.no_answer and "empty" in answer.message
 
 
-def test_syndicated_copy_with_one_name_changed_is_a_conflict(tmp_path, embedder) -> None:
+def test_syndicated_copy_with_one_name_changed_is_a_conflict(new_location, embedder) -> None:
     story = ("date 2025-03-02 LYON: The mayor of Brevonne, {name}, opened the new tramway "
              "on Sunday. The line cost 40 million euros and links the station to the hospital.")
-    index = Index.open(tmp_path / "syndicated")
+    index = Index.open(new_location())
     index.add_articles([Article(f"wire-{i}", story.format(name=n))
                         for i, n in enumerate(["Claire Dumont", "Claire Dumont", "Marc Jollet"])])
     answer = ask("Who is the mayor of Brevonne?", index)
@@ -153,13 +160,13 @@ def test_syndicated_copy_with_one_name_changed_is_a_conflict(tmp_path, embedder)
     assert answer.conflict
 
 
-def test_cli_json_is_exactly_to_dict(seeds_build) -> None:
-    result = subprocess.run([sys.executable, "-m", "qa", PM, "--index", str(seeds_build.path),
+def test_cli_json_is_exactly_to_dict(seeds_at) -> None:
+    result = subprocess.run([sys.executable, "-m", "qa", PM, "--index", str(seeds_at),
                              "--json"], cwd=REPO, env=python_env(), capture_output=True,
                             text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data == ask(PM, Index.open(seeds_build.path)).to_dict()
+    assert data == ask(PM, Index.open(seeds_at)).to_dict()
 
 
 def test_cli_bad_question_has_no_traceback(seeds_build) -> None:
@@ -169,14 +176,14 @@ def test_cli_bad_question_has_no_traceback(seeds_build) -> None:
     assert "Traceback" not in result.stderr and "empty" in result.stdout
 
 
-def test_two_places_of_the_same_name_are_not_a_contradiction(tmp_path, embedder) -> None:
+def test_two_places_of_the_same_name_are_not_a_contradiction(new_location, embedder) -> None:
     stories = {
         "ne": "Riverton, Nebraska is a small city. As of the 2010 census, the population of "
               "Riverton was 3,559 people.",
         "ok": "Riverton, Oklahoma is a rural town. As of the 2010 census, the population of "
               "Riverton was 4,120 people.",
     }
-    index = Index.open(tmp_path / "towns")
+    index = Index.open(new_location())
     index.add_articles([Article(k, v) for k, v in stories.items()])
     answer = ask("What is the population of Riverton?", index)
     assert_citations_hold(answer, index)

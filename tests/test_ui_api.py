@@ -60,3 +60,26 @@ def test_only_ask_is_offered_to_programs(served):
     assert {"url", "outlet", "published", "page"} <= set(citation["properties"])
     conflict = returns["properties"]["conflicts"]["items"]["properties"]
     assert conflict["in_time"] == {"type": "boolean"} and conflict["timeline"] == {"type": "string"}
+
+
+def test_two_pages_and_a_watch_on_one_postgres_database_share_their_articles(
+        postgres, pg_seeds_build, tmp_path, poll):
+    """Several page servers on one store: an upload to one page and a file dropped into a
+    folder that the other watches are each answered by the other page."""
+    uri = postgres.new_database(template=pg_seeds_build[0])
+    mayor = tmp_path / "mayor.txt"
+    mayor.write_text("date 2025-12-01 BRAMBLEWICK: Orla Fenwhistle was sworn in as the mayor "
+                     "of Bramblewick on Monday.\n")
+    with serve_page(uri) as (url_a, backend_a), serve_page(uri) as (url_b, backend_b):
+        assert backend_a.add_uploads([(mayor, "mayor.txt")]).added == 1
+        result = Client(url_b, verbose=False).predict("Who is the mayor of Bramblewick?",
+                                                      api_name="/ask")
+        assert result["answers"][0]["text"] == "Orla Fenwhistle"
+        inbox = tmp_path / "inbox"
+        backend_b.watch(inbox)
+        (inbox / "harbour.txt").write_text("date 2025-12-02 BRAMBLEWICK: Tomas Vell was named "
+                                           "harbour master of Bramblewick on Tuesday.\n")
+        poll(lambda: "harbour" in {d["doc_id"] for d in backend_a.documents()}, timeout=60)
+        result = Client(url_a, verbose=False).predict("Who is the harbour master of Bramblewick?",
+                                                      api_name="/ask")
+        assert result["answers"][0]["text"] == "Tomas Vell"

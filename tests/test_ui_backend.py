@@ -19,8 +19,9 @@ MAYOR = ("date 2025-12-01 BRAMBLEWICK: Orla Fenwhistle was sworn in as the mayor
 
 
 @pytest.fixture
-def backend(seeds_copy: Path) -> Backend:
-    opened = Backend.open(seeds_copy, log=lambda line: None)
+def backend(seeds_at: str | Path) -> Backend:
+    """The page's backend on a copy of the seeds, in a folder and in PostgreSQL."""
+    opened = Backend.open(seeds_at, log=lambda line: None)
     yield opened
     opened.close()
 

@@ -8,6 +8,7 @@ import sys
 import time
 
 from index import IndexError_, default_index_dir
+from index.location import masked
 from ui.logins import LoginError, logins
 from ui.network import DEFAULT_HOST, DEFAULT_PORT, PortError, choose, exposure_warning, port_from_env
 
@@ -18,8 +19,8 @@ def parser() -> argparse.ArgumentParser:
         description="Serve a chat page that answers questions from indexed news articles, "
                     "citing its sources. The default index, when new, is first filled from "
                     "seeds/.")
-    top.add_argument("--index", help=f"index folder (default: $NEWSQA_INDEX or "
-                                     f"{default_index_dir()})")
+    top.add_argument("--index", help=f"index folder or postgresql:// URI (default: "
+                                     f"$NEWSQA_INDEX or {masked(default_index_dir())})")
     top.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
                      help=f"address to listen on (default $GRADIO_SERVER_NAME or {DEFAULT_HOST}: "
                           f"this machine only; 0.0.0.0 lets other machines in)")

@@ -1,0 +1,250 @@
+"""The tables of an index in PostgreSQL, and the SQL that reads and writes their rows.
+
+    meta       key/value: schema version, embedder, dimension, tokenizer, skipped files
+    documents  one row per article: text and metadata (`extra` as JSON)
+    chunks     offsets into the article, the chunk vector (HNSW, inner product) and
+               its BM25 length (number of terms)
+    postings   (term, chunk, term frequency, chunk length): BM25 scored at query time
+    vocabulary each term's document frequency
+    sentences  offsets and float16 vector of each sentence
+    entities   spaCy entities of each article
+    totals     insert-only (chunks, length) deltas, one row per write: the corpus size
+               and average length BM25 needs, kept without a row every writer updates
+    writes     one row per committed write: its number is the index's generation
+
+Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
+a weight depends on the average chunk length of the whole index, which every write
+changes, so stored weights drift and would need rewriting; term frequencies never do.
+`index.pglexical` scores them at query time, exactly as the folder index does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from index.articles import Article
+from index.chunking import Chunk
+from index.lexical import terms
+from index.nlp import Entity, Sentence
+from index.pglexical import terms_of
+
+SCHEMA_VERSION = 1
+TABLES = ("meta", "documents", "chunks", "postings", "vocabulary", "sentences", "entities",
+          "totals", "writes")
+# HNSW graph settings (pgvector's defaults; docs/scaling.md discusses larger ones).
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
+# ef_search is raised to k for deeper searches; over this, pgvector's limit, the search is exact.
+HNSW_EF_SEARCH_MAX = 1000
+HNSW_EF_SEARCH_MIN = 40
+
+Connection = Any  # psycopg.Connection, imported lazily
+
+
+def schema_sql(dimension: int) -> list[str]:
+    """Statements that create the tables in the current schema (the first of search_path)."""
+    return [
+        "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+        """CREATE TABLE documents (
+            doc_id text PRIMARY KEY, path text, hash text NOT NULL, title text, date text,
+            url text, source text, text text NOT NULL, indexed_at double precision NOT NULL,
+            extra jsonb)""",
+        f"""CREATE TABLE chunks (
+            chunk_id bigint PRIMARY KEY,
+            doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
+            ordinal integer NOT NULL, start_char integer NOT NULL, end_char integer NOT NULL,
+            n_tokens integer NOT NULL, length integer NOT NULL,
+            embedding vector({int(dimension)}) NOT NULL)""",
+        "CREATE INDEX chunks_by_doc ON chunks (doc_id)",
+        f"""CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops)
+            WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})""",
+        # The primary key carries tf and length, so scoring a term is an index-only scan.
+        """CREATE TABLE postings (
+            term text NOT NULL, chunk_id bigint NOT NULL REFERENCES chunks ON DELETE CASCADE,
+            tf integer NOT NULL, length integer NOT NULL,
+            PRIMARY KEY (term, chunk_id) INCLUDE (tf, length))""",
+        "CREATE INDEX postings_by_chunk ON postings (chunk_id)",
+        "CREATE TABLE vocabulary (term text PRIMARY KEY, df integer NOT NULL)",
+        """CREATE TABLE sentences (
+            doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
+            ordinal integer NOT NULL, start_char integer NOT NULL, end_char integer NOT NULL,
+            vector bytea NOT NULL, PRIMARY KEY (doc_id, ordinal))""",
+        """CREATE TABLE entities (
+            doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
+            start_char integer NOT NULL, end_char integer NOT NULL, label text NOT NULL)""",
+        "CREATE INDEX entities_by_doc ON entities (doc_id)",
+        "CREATE TABLE totals (chunks bigint NOT NULL, length bigint NOT NULL)",
+        """CREATE TABLE writes (
+            write_id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
+            added integer NOT NULL, updated integer NOT NULL, removed integer NOT NULL,
+            chunks integer NOT NULL)""",
+        "CREATE SEQUENCE chunk_ids",
+    ]
+
+
+def get_meta(conn: Connection, key: str, default: str = "", lock: bool = False) -> str:
+    """A meta value; `lock`: held (the row made first if missing) until the transaction
+    ends, so that two writers updating it in turn lose neither update."""
+    if lock:
+        conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (key, default))
+    row = conn.execute("SELECT value FROM meta WHERE key = %s" + (" FOR UPDATE" if lock else ""),
+                       (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: Connection, **values: object) -> None:
+    for key, value in values.items():
+        conn.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+                     "SET value = excluded.value", (key, str(value)))
+
+
+def dense(conn: Connection, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(chunk id, inner product) best first: HNSW up to its limit, an exact scan beyond."""
+    query = np.asarray(vector, dtype=np.float32).ravel()
+    if k > HNSW_EF_SEARCH_MAX:
+        # `+ 0` keeps the planner off the HNSW index: every row is scored.
+        sql = ("SELECT chunk_id, -(embedding <#> %s) FROM chunks "
+               "ORDER BY (embedding <#> %s) + 0, chunk_id LIMIT %s")
+        return [(int(i), float(s)) for i, s in conn.execute(sql, (query, query, k))]
+    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
+                 (str(max(HNSW_EF_SEARCH_MIN, k)),))
+    rows = conn.execute("SELECT chunk_id, -(embedding <#> %s) FROM chunks "
+                        "ORDER BY embedding <#> %s LIMIT %s", (query, query, k)).fetchall()
+    return sorted(((int(i), float(s)) for i, s in rows), key=lambda hit: (-hit[1], hit[0]))
+
+
+def hashes(conn: Connection, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Content hashes of the documents named (of all, without names)."""
+    if doc_ids is None:
+        return dict(conn.execute("SELECT doc_id, hash FROM documents").fetchall())
+    return dict(conn.execute("SELECT doc_id, hash FROM documents WHERE doc_id = ANY(%s)",
+                             (list(doc_ids),)).fetchall())
+
+
+def sources(conn: Connection, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(path, content hash) of the documents named: `index.ids.assign`'s lookup."""
+    rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE doc_id = ANY(%s)",
+                        (list(doc_ids),))
+    return {doc_id: (path or "", content_hash) for doc_id, path, content_hash in rows}
+
+
+def numbered_sources(conn: Connection, doc_id: str) -> dict[str, tuple[str, str]]:
+    """The same for `doc_id-2`, `doc_id-3`, ...: `index.ids.assign`'s siblings."""
+    rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE starts_with(doc_id, %s) "
+                        "AND substr(doc_id, %s) ~ '^[0-9]+$'", (doc_id + "-", len(doc_id) + 2))
+    return {d: (path or "", content_hash) for d, path, content_hash in rows}
+
+
+def delete_documents(conn: Connection, doc_ids: Sequence[str]) -> tuple[int, int, Counter[str]]:
+    """Delete the articles and everything of theirs; (chunks, BM25 length, chunks per
+    term) removed."""
+    if not doc_ids:
+        return 0, 0, Counter()
+    ids, lengths = [], 0
+    for chunk_id, length in conn.execute("SELECT chunk_id, length FROM chunks WHERE doc_id = ANY(%s)",
+                                         (list(doc_ids),)):
+        ids.append(chunk_id)
+        lengths += length
+    holding = terms_of(conn, ids)
+    conn.execute("DELETE FROM documents WHERE doc_id = ANY(%s)", (list(doc_ids),))
+    return len(ids), lengths, holding
+
+
+def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
+                     ) -> tuple[int, int, Counter[str]]:
+    """COPY the articles with their chunks (`rows` as `index.workers.embed_articles` gives
+    them, chunk ids final); (chunks, BM25 length, chunks per term) added."""
+    added_chunks = added_length = 0
+    holding: Counter[str] = Counter()
+    with conn.cursor() as cur:
+        with cur.copy("COPY documents (doc_id, path, hash, title, date, url, source, text, "
+                      "indexed_at, extra) FROM STDIN") as copy:
+            for a, *_ in rows:
+                copy.write_row((a.doc_id, a.path, a.content_hash, a.title, a.date, a.url,
+                                a.source, a.text, now, json.dumps(a.extra) if a.extra else None))
+        postings = []
+        with cur.copy("COPY chunks (chunk_id, doc_id, ordinal, start_char, end_char, n_tokens, "
+                      "length, embedding) FROM STDIN") as copy:
+            for a, pieces, _, _, _, vectors in rows:
+                for chunk, vector in zip(pieces, vectors, strict=True):
+                    counts = Counter(terms(a.text[chunk.start:chunk.end]))
+                    length = sum(counts.values())
+                    copy.write_row((chunk.chunk_id, a.doc_id, chunk.ordinal, chunk.start,
+                                    chunk.end, chunk.n_tokens, length,
+                                    np.asarray(vector, dtype=np.float32)))
+                    postings += [(t, chunk.chunk_id, n, length) for t, n in counts.items()]
+                    holding.update(counts.keys())
+                    added_chunks += 1
+                    added_length += length
+        with cur.copy("COPY postings (term, chunk_id, tf, length) FROM STDIN") as copy:
+            for row in postings:
+                copy.write_row(row)
+        with cur.copy("COPY sentences (doc_id, ordinal, start_char, end_char, vector) "
+                      "FROM STDIN") as copy:
+            for a, _, sentences, vectors, _, _ in rows:
+                for i, (s, v) in enumerate(zip(sentences, vectors, strict=True)):
+                    copy.write_row((a.doc_id, i, s.start, s.end, v.astype(np.float16).tobytes()))
+        with cur.copy("COPY entities (doc_id, start_char, end_char, label) FROM STDIN") as copy:
+            for a, _, _, _, entities, _ in rows:
+                for e in entities:
+                    copy.write_row((a.doc_id, e.start, e.end, e.label))
+    return added_chunks, added_length, holding
+
+
+_ARTICLE_COLUMNS = "doc_id, text, title, date, url, source, path, extra"
+
+
+def _article(row: tuple) -> Article:
+    *fields, meta = row
+    meta = meta or {}
+    return Article(*(f or "" for f in fields), author=meta.get("author", ""),
+                   pages=tuple(meta.get("pages", ())), extracted_by=meta.get("extracted_by", ""))
+
+
+def articles(conn: Connection, doc_ids: Sequence[str]) -> dict[str, Article]:
+    rows = conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM documents WHERE doc_id = ANY(%s)",
+                        (list(doc_ids),))
+    return {row[0]: _article(row) for row in rows}
+
+
+def chunks(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+    rows = conn.execute("SELECT doc_id, ordinal, start_char, end_char, n_tokens, chunk_id "
+                        "FROM chunks WHERE chunk_id = ANY(%s)", ([int(c) for c in chunk_ids],))
+    return {row[5]: Chunk(*row) for row in rows}
+
+
+def sentences(conn: Connection, doc_ids: Sequence[str], dimension: int
+              ) -> dict[str, tuple[list[Sentence], np.ndarray]]:
+    """Per article: its sentences in order and their vectors (float32, one row each)."""
+    found: dict[str, tuple[list[Sentence], list[bytes]]] = {d: ([], []) for d in doc_ids}
+    for doc_id, start, end, vector in conn.execute(
+            "SELECT doc_id, start_char, end_char, vector FROM sentences WHERE doc_id = ANY(%s) "
+            "ORDER BY doc_id, ordinal", (list(doc_ids),)):
+        found[doc_id][0].append(Sentence(start, end))
+        found[doc_id][1].append(vector)
+    return {d: (spans, np.frombuffer(b"".join(blobs), dtype=np.float16)
+                .reshape(len(spans), dimension).astype(np.float32))
+            for d, (spans, blobs) in found.items()}
+
+
+def entities(conn: Connection, doc_ids: Sequence[str]) -> dict[str, list[Entity]]:
+    found: dict[str, list[Entity]] = {d: [] for d in doc_ids}
+    for doc_id, start, end, label in conn.execute(
+            "SELECT doc_id, start_char, end_char, label FROM entities WHERE doc_id = ANY(%s) "
+            "ORDER BY doc_id, start_char", (list(doc_ids),)):
+        found[doc_id].append(Entity(start, end, label))
+    return found
+
+
+def document_rows(conn: Connection) -> list[dict]:
+    query = """SELECT d.doc_id, d.title, d.date, d.path, d.indexed_at, count(c.chunk_id)
+               FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id
+               GROUP BY d.doc_id ORDER BY d.doc_id COLLATE "C"
+            """
+    keys = ("doc_id", "title", "date", "path", "indexed_at", "chunks")
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]

@@ -1,0 +1,574 @@
+"""An index in PostgreSQL + pgvector: the folder index's methods, shared by many processes.
+
+    idx = Index.open("postgresql://user@db.example/news")   # a PostgresIndex
+    idx.build(["articles/"]); idx.lexical_search("Takaichi", 10); idx.status()
+
+Why it exists: a folder has one writer and lives on one machine. Here every page
+server, `watch` and build on any machine reads and writes one database at once.
+
+- Reads: each `snapshot()` is one REPEATABLE READ, READ ONLY transaction, so a
+  question's dense search, BM25 and passages see one state of the index while
+  writers commit; the next snapshot sees their articles at once.
+- Writes: articles are read and embedded outside any transaction (the slow part, so a
+  long build holds no lock), then one short transaction takes an advisory lock per
+  article id (two writers of one article queue, writers of different ones do not),
+  settles the ids (`index.ids.assign`) and the unchanged articles again under those
+  locks, replaces rows and commits. A writer killed at any point leaves nothing half
+  written: PostgreSQL rolls its transaction back.
+- Lexical search is BM25 computed in SQL from term frequencies (see `index.pglexical`).
+
+psycopg and pgvector are imported only here, and only when a `postgresql://` index is
+opened: the folder index never needs them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import pglexical
+from index import pgtables as tables
+from index.articles import Article, Skipped
+from index.check import Findings, Problem, one_line
+from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
+from index.embedder import Embedder, configured_model, load_embedder
+from index.errors import DiskFull, IndexBusy, IndexError_, refuse_unreadable
+from index.ids import assign
+from index.links import read_sources
+from index.location import masked, split_schema
+from index.results import Passage, Report, Status
+from index.skips import remember as remember_skips
+from index.skips import remembered
+from index.workers import Embedding, embed_articles
+
+Progress = Callable[[int, int], None]
+# How long a write waits for another writer of the same articles before IndexBusy, when
+# the caller set no longer `write_wait`: such waits last one short transaction.
+LOCK_WAIT_SECONDS = 30.0
+# A write that loses a race (a deadlock between two writers' locks, an id taken meanwhile)
+# starts its transaction again, at most this many times.
+WRITE_ATTEMPTS = 5
+CONNECT_TIMEOUT_SECONDS = 10
+# Serializes schema creation across processes (pg_advisory_xact_lock's key).
+_CREATE_LOCK = 0x6E657773
+
+
+def _driver() -> Any:
+    """psycopg, or an error saying which extra to install."""
+    try:
+        import pgvector.psycopg  # noqa: F401  (checked here, used in _connect)
+        import psycopg
+    except ImportError as error:
+        raise IndexError_("a postgresql:// index needs the postgres extra: "
+                          "pip install 'newsqa[postgres]' (psycopg and pgvector)") from error
+    return psycopg
+
+
+def _reason(error: BaseException, secret: str = "") -> str:
+    """A driver error as one line, without the password even if the driver quoted it."""
+    text = one_line(str(error).removeprefix("connection failed: "), 240)
+    return text.replace(secret, "***") if secret else text
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """Where to connect: libpq's URI, the schema of the index's tables, and how to show it."""
+
+    uri: str
+    schema: str
+    shown: str
+    password: str
+
+    @classmethod
+    def parse(cls, location: str) -> _Target:
+        psycopg = _driver()
+        uri, schema = split_schema(location)
+        try:
+            password = psycopg.conninfo.conninfo_to_dict(uri).get("password") or ""
+        except psycopg.Error as error:
+            raise IndexError_(f"{masked(location)} is not a PostgreSQL URI libpq can read: "
+                              f"{_reason(error)}") from None
+        return cls(uri, schema, masked(location), str(password))
+
+
+class PostgresIndex:
+    """An index in a PostgreSQL database: the same public methods as `index.store.Index`."""
+
+    kind = "postgres"
+
+    def __init__(self, target: _Target, embedder_name: str, manifest: dict) -> None:
+        self._target = target
+        self.path = target.shown  # where it is, as it may be shown: never the password
+        self.embedder_name = embedder_name
+        self.manifest = manifest
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn: Any = None
+        # Seconds a write waits for other writers of the same articles (the page sets 120).
+        self.write_wait = 0.0
+
+    # Opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, location: str, embedder: str | None = None, create: bool = True) -> PostgresIndex:
+        """Open the index in the database at `location`; with `create`, make its tables
+        (and the pgvector extension) when the schema has none. Without `create`, a
+        database that holds no index is an error and nothing is written to it."""
+        target = _Target.parse(location)
+        name = Embedder.canonical(embedder or configured_model())
+        with _connection(target, vectors=False) as conn:
+            manifest = _read_manifest(conn, target)
+            if manifest is None:
+                if not create:
+                    raise IndexError_(f"no index at {target.shown}: build one with "
+                                      f"`python -m index build PATH --index {target.shown}`")
+                manifest = _create(conn, target, name)
+        refuse_unreadable(target.shown, manifest, str(tables.SCHEMA_VERSION), name, "schema")
+        manifest = {**manifest, "dimension": int(manifest["dimension"]),
+                    "chunk_max_tokens": int(manifest.get("chunk_max_tokens", DEFAULT_MAX_TOKENS))}
+        return cls(target, name, manifest)
+
+    @property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.embedder_name)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # Reading ---------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PostgresIndex]:
+        """Reads inside see one committed state of the index, whatever writers do meanwhile."""
+        psycopg = _driver()
+        with self._lock:
+            if self._depth:
+                yield self
+                return
+            try:
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    self._conn = _connect(self._target)
+                with self._conn.transaction():
+                    self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    self._depth += 1
+                    try:
+                        yield self
+                    finally:
+                        self._depth -= 1
+            except psycopg.Error as error:
+                raise IndexError_(f"reading {self.path} failed: {_reason(error, self._target.password)}"
+                                  ) from error
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine) pairs, best first."""
+        with self.snapshot():
+            return tables.dense(self._conn, vector, k)
+
+    def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
+        """(chunk id, BM25) pairs, best first."""
+        with self.snapshot():
+            return pglexical.search(self._conn, text, k)
+
+    def is_empty(self) -> bool:
+        with self.snapshot():
+            return self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM chunks)").fetchone()[0]
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunk rows by id; ids of chunks removed since are absent."""
+        with self.snapshot():
+            return tables.chunks(self._conn, chunk_ids)
+
+    def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
+        """The chunks with their article, sentences and entities, in the order asked."""
+        with self.snapshot():
+            found = tables.chunks(self._conn, chunk_ids)
+            docs = sorted({c.doc_id for c in found.values()})
+            articles = tables.articles(self._conn, docs)
+            spans = tables.sentences(self._conn, docs, int(self.manifest["dimension"]))
+            ents = tables.entities(self._conn, docs)
+        result = []
+        for chunk_id in chunk_ids:
+            chunk = found.get(chunk_id)
+            if chunk is None:
+                continue
+            sentences, vectors = spans[chunk.doc_id]
+            inside = [i for i, s in enumerate(sentences) if s.end > chunk.start and s.start < chunk.end]
+            result.append(Passage(
+                chunk, articles[chunk.doc_id], tuple(sentences[i] for i in inside), vectors[inside],
+                tuple(e for e in ents[chunk.doc_id] if e.start >= chunk.start and e.end <= chunk.end)))
+        return result
+
+    def article(self, doc_id: str) -> Article | None:
+        with self.snapshot():
+            return tables.articles(self._conn, [doc_id]).get(doc_id)
+
+    def documents(self) -> list[dict]:
+        """One row per article: doc_id, title, date, path, indexed_at, chunks."""
+        with self.snapshot():
+            return tables.document_rows(self._conn)
+
+    def status(self) -> Status:
+        with self.snapshot():
+            conn = self._conn
+            docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            n_chunks = conn.execute("SELECT coalesce(sum(chunks), 0) FROM totals").fetchone()[0]
+            generation, last = conn.execute(
+                "SELECT count(*), coalesce(to_char(max(at), 'YYYY-MM-DD HH24:MI:SS'), '') "
+                "FROM writes").fetchone()
+            skipped = remembered(tables.get_meta(conn, "skipped_files", "[]"))
+            size = _schema_bytes(conn, self._target.schema)
+        return Status(self.path, int(docs), int(n_chunks), self.embedder_name,
+                      int(self.manifest["dimension"]), self.manifest["tokenizer"],
+                      int(generation), 0, int(size), last, tuple(skipped), kind=self.kind)
+
+    # Writing ---------------------------------------------------------------
+
+    def build(self, paths: Iterable[str | Path], prune: bool = False,
+              progress: Progress | None = None, root: str | Path | None = None,
+              replace: bool = False, workers: int = 1) -> Report:
+        """As `Index.build`: every article under the paths and at the links; unchanged ones
+        are not embedded again; with prune, articles not found under the paths go.
+        `workers` > 1 splits and embeds in Ray actors or processes (`index.workers`)."""
+        started = time.perf_counter()
+        articles, skipped, _ = read_sources(paths, Path(root) if root else None)
+        return self._write(articles, [], skipped, progress, started, replace=replace,
+                           prune=prune, remember=True, workers=workers)
+
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
+            root: str | Path | None = None, replace: bool = False, workers: int = 1) -> Report:
+        return self.build(paths, prune=False, progress=progress, root=root, replace=replace,
+                          workers=workers)
+
+    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
+                     replace: bool = False, workers: int = 1) -> Report:
+        """Index articles made in code rather than read from files (same id rule as `add`)."""
+        return self._write(list(articles), [], [], progress, time.perf_counter(), replace=replace,
+                           workers=workers)
+
+    def remove(self, doc_ids: Iterable[str]) -> Report:
+        return self._write([], list(dict.fromkeys(doc_ids)), [], None, time.perf_counter())
+
+    def compact(self) -> Report:
+        """PostgreSQL's housekeeping: the per-write `totals` rows folded into one, terms no
+        chunk holds any more dropped from `vocabulary`, then
+        VACUUM ANALYZE, which frees the space of replaced rows (and their HNSW entries)
+        for reuse and refreshes the planner's statistics. Never needed for correctness;
+        autovacuum does the same in time."""
+        started = time.perf_counter()
+        psycopg = _driver()
+        try:
+            with _connection(self._target) as conn:
+                with conn.transaction():
+                    conn.execute("LOCK TABLE totals IN EXCLUSIVE MODE")
+                    conn.execute("WITH gone AS (DELETE FROM totals RETURNING chunks, length) "
+                                 "INSERT INTO totals SELECT coalesce(sum(chunks), 0), "
+                                 "coalesce(sum(length), 0) FROM gone")
+                    conn.execute("DELETE FROM vocabulary WHERE df = 0")
+                for table in tables.TABLES:
+                    conn.execute(f"VACUUM (ANALYZE) {table}")
+        except psycopg.Error as error:
+            raise IndexError_(f"compacting {self.path} failed: "
+                              f"{_reason(error, self._target.password)}") from error
+        return Report(seconds=time.perf_counter() - started)
+
+    def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
+               progress: Progress | None, started: float, replace: bool = False,
+               prune: bool = False, remember: bool = False, workers: int = 1) -> Report:
+        """Embed what looks new outside any transaction, then write in one transaction
+        (retried when it loses a race with another writer). `remember`: keep the files
+        skipped for `status`."""
+        psycopg = _driver()
+        with self.snapshot():
+            planned = assign(articles, lambda ids: tables.sources(self._conn, ids),
+                             lambda doc_id: tables.numbered_sources(self._conn, doc_id), replace)
+            known = tables.hashes(self._conn, [a.doc_id for a in planned.articles])
+        fresh = [a for a in planned.articles if known.get(a.doc_id) != a.content_hash]
+        embedding = embed_articles(self.embedder_name, fresh, 0, progress, workers) if fresh \
+            else Embedding([], [], 0, "")
+        embedded = {row[0].content_hash: row for row in embedding.rows}
+        failed = embedding.skipped
+        try:
+            with _connection(self._target) as conn:
+                for attempt in range(WRITE_ATTEMPTS):
+                    try:
+                        with conn.transaction():
+                            report = self._write_in_transaction(
+                                conn, articles, removals, [*skipped, *failed], embedded,
+                                {a.content_hash for a in fresh}, replace, prune, remember,
+                                started)
+                        report = dataclasses.replace(report, workers=embedding.workers,
+                                                     pool=embedding.pool)
+                        break
+                    except (psycopg.errors.DeadlockDetected, psycopg.errors.UniqueViolation,
+                            psycopg.errors.SerializationFailure):
+                        if attempt == WRITE_ATTEMPTS - 1:
+                            raise
+                        time.sleep(0.05 * (attempt + 1))
+        except psycopg.errors.DiskFull as error:
+            raise DiskFull(f"the database server of {self.path} is out of space "
+                           f"({_reason(error, self._target.password)}); nothing was changed"
+                           ) from error
+        except psycopg.errors.LockNotAvailable as error:
+            raise IndexBusy(f"index {self.path}: another writer held these articles for over "
+                            f"{self._lock_wait():.0f} s; try again when it has finished") from error
+        except psycopg.Error as error:
+            raise IndexError_(f"writing to {self.path} failed, nothing was changed: "
+                              f"{_reason(error, self._target.password)}") from error
+        return report
+
+    def _lock_wait(self) -> float:
+        return max(self.write_wait, LOCK_WAIT_SECONDS)
+
+    def _write_in_transaction(self, conn: Any, articles: list[Article], removals: list[str],
+                              skipped: list[Skipped], embedded: dict[str, tuple],
+                              tried: set[str], replace: bool, prune: bool, remember: bool,
+                              started: float) -> Report:
+        """Lock the articles' ids, settle them, replace their rows. `embedded`: rows made
+        before the transaction, by content hash; `tried`: the hashes embedding was tried
+        for (those that failed are in `skipped`). An article found to need rows only now,
+        changed back by another writer meanwhile, is embedded here."""
+        conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                     (f"{int(self._lock_wait() * 1000)}ms",))
+        _lock_ids(conn, [a.doc_id for a in articles] + removals)
+        named = assign(articles, lambda ids: tables.sources(conn, ids),
+                       lambda doc_id: tables.numbered_sources(conn, doc_id), replace)
+        targets = [a.doc_id for a in named.articles]
+        if prune:
+            seen = set(targets)
+            removals = [d for d in tables.hashes(conn) if d not in seen]
+        _lock_ids(conn, targets + removals)
+        known = tables.hashes(conn, targets + removals)
+        missing = tuple(Skipped(d, "no such document in the index")
+                        for d in dict.fromkeys(removals) if d not in known)
+        removals = [d for d in dict.fromkeys(removals) if d in known]
+        fresh = [a for a in named.articles if known.get(a.doc_id) != a.content_hash]
+        unchanged = tuple(a.doc_id for a in named.articles if known.get(a.doc_id) == a.content_hash)
+        skipped = [*skipped, *named.skipped, *missing]
+        late = [a for a in fresh if a.content_hash not in tried]
+        if late:
+            again = embed_articles(self.embedder_name, late, 0, None)
+            embedded = {**embedded, **{row[0].content_hash: row for row in again.rows}}
+            skipped += again.skipped
+        rows = [_as(embedded[a.content_hash], a) for a in fresh if a.content_hash in embedded]
+        rows = _numbered(conn, rows)
+        replaced = [row[0].doc_id for row in rows if row[0].doc_id in known]
+        if remember:
+            previous = tables.get_meta(conn, "skipped_files", "[]", lock=True)
+            tables.set_meta(conn, skipped_files=remember_skips(previous, articles, skipped))
+        if not rows and not removals:
+            return Report(unchanged=len(unchanged), skipped=tuple(skipped),
+                          seconds=time.perf_counter() - started, unchanged_ids=unchanged,
+                          renamed=named.renamed)
+        gone_chunks, gone_length, gone_terms = tables.delete_documents(conn, replaced + removals)
+        new_chunks, new_length, new_terms = tables.insert_documents(conn, rows, time.time())
+        conn.execute("INSERT INTO totals VALUES (%s, %s)",
+                     (new_chunks - gone_chunks, new_length - gone_length))
+        new_terms.subtract(gone_terms)
+        pglexical.count_terms(conn, new_terms)  # last: its row locks are held the shortest
+        written = [row[0].doc_id for row in rows]
+        report = Report(added=len(written) - len(replaced), updated=len(replaced),
+                        removed=len(removals), unchanged=len(unchanged),
+                        chunks_embedded=new_chunks, skipped=tuple(skipped),
+                        seconds=time.perf_counter() - started,
+                        added_ids=tuple(d for d in written if d not in known),
+                        updated_ids=tuple(replaced), unchanged_ids=unchanged,
+                        removed_ids=tuple(removals), renamed=named.renamed)
+        conn.execute("INSERT INTO writes (added, updated, removed, chunks) VALUES (%s, %s, %s, %s)",
+                     (report.added, report.updated, report.removed, report.chunks_embedded))
+        return report
+
+    # Checking --------------------------------------------------------------
+
+    def check(self) -> Findings:
+        """What is wrong with the index, found without writing: the extension and the HNSW
+        index present and valid, and the tables agreeing with each other."""
+        with self.snapshot():
+            problems = _inspect(self._conn, int(self.manifest["dimension"]))
+            conn = self._conn
+            docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            generation = conn.execute("SELECT count(*) FROM writes").fetchone()[0]
+        return Findings(self.path, tuple(problems), int(docs), int(n_chunks), 0, int(generation),
+                        kind=self.kind)
+
+
+def _connect(target: _Target, vectors: bool = True) -> Any:
+    """An autocommit connection whose search_path starts at the index's schema; `vectors`:
+    with pgvector's types registered (the extension must exist)."""
+    psycopg = _driver()
+    try:
+        conn = psycopg.connect(target.uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                               application_name=f"newsqa pid {os.getpid()}")
+    except psycopg.Error as error:
+        raise IndexError_(f"cannot connect to {target.shown}: {_reason(error, target.password)}"
+                          ) from None
+    try:
+        conn.execute("SELECT set_config('search_path', quote_ident(%s) || ', ' || "
+                     "current_setting('search_path'), false)", (target.schema,))
+        if vectors:
+            from pgvector.psycopg import register_vector
+
+            register_vector(conn)
+    except psycopg.ProgrammingError as error:  # pgvector: "vector type not found"
+        conn.close()
+        raise IndexError_(f"{target.shown} has no pgvector extension (was it dropped?): "
+                          f"{_reason(error, target.password)}; `CREATE EXTENSION vector` there "
+                          f"brings it back") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def _connection(target: _Target, vectors: bool = True) -> Iterator[Any]:
+    psycopg = _driver()
+    conn = _connect(target, vectors)
+    try:
+        yield conn
+    except psycopg.errors.UndefinedTable as error:
+        raise IndexError_(f"{target.shown} lacks a table of the index "
+                          f"({_reason(error, target.password)}); run `python -m index check "
+                          f"--index {target.shown}`") from error
+    finally:
+        conn.close()
+
+
+def _read_manifest(conn: Any, target: _Target) -> dict | None:
+    """The index's settings from its `meta` table; None when the schema holds no index."""
+    exists = conn.execute("SELECT to_regclass(quote_ident(%s) || '.meta') IS NOT NULL",
+                          (target.schema,)).fetchone()[0]
+    if not exists:
+        return None
+    return dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                             "('schema', 'embedder', 'dimension', 'tokenizer', "
+                             "'chunk_max_tokens')").fetchall())
+
+
+def _create(conn: Any, target: _Target, name: str) -> dict:
+    """Make the extension, the schema and its tables, once even if several processes try."""
+    psycopg = _driver()
+    dimension = load_embedder(name).dimension
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            found = _read_manifest(conn, target)
+            if found is not None:
+                return found
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(target.schema)}")
+            for statement in tables.schema_sql(dimension):
+                conn.execute(statement)
+            manifest = {"schema": str(tables.SCHEMA_VERSION), "embedder": name,
+                        "dimension": str(dimension), "tokenizer": TOKENIZER,
+                        "chunk_max_tokens": str(DEFAULT_MAX_TOKENS)}
+            tables.set_meta(conn, **manifest)
+    except (psycopg.errors.FeatureNotSupported, psycopg.errors.UndefinedFile,
+            psycopg.errors.UndefinedObject) as error:
+        raise IndexError_(f"{target.shown} has no pgvector extension to create: install "
+                          f"pgvector on the server (https://github.com/pgvector/pgvector) "
+                          f"({_reason(error, target.password)})") from None
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise IndexError_(f"cannot create the index in {target.shown}: "
+                          f"{_reason(error, target.password)} (a superuser can run "
+                          f"`CREATE EXTENSION vector` there first)") from None
+    return manifest
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lock_ids(conn: Any, doc_ids: Sequence[str]) -> None:
+    """One transaction-scoped advisory lock per article id, taken in one order by every
+    writer; a lock already held by this transaction is taken again at no cost."""
+    ids = sorted(set(doc_ids))
+    if ids:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
+                     "FROM unnest(%s::text[]) AS id ORDER BY id COLLATE \"C\"", (ids,))
+
+
+def _as(row: tuple, article: Article) -> tuple:
+    """A row embedded for an article of the same text, under this article's id and path
+    (the id may be settled differently once the write holds its locks)."""
+    old, chunks, *rest = row
+    if old.doc_id == article.doc_id and old.path == article.path:
+        return row
+    return (article, [dataclasses.replace(c, doc_id=article.doc_id) for c in chunks], *rest)
+
+
+def _numbered(conn: Any, rows: list[tuple]) -> list[tuple]:
+    """The rows with chunk ids from the database's sequence, unique across all writers."""
+    count = sum(len(row[1]) for row in rows)
+    ids = [r[0] for r in conn.execute("SELECT nextval('chunk_ids') FROM generate_series(1, %s)",
+                                      (count,))] if count else []
+    numbered, used = [], 0
+    for article, chunks, *rest in rows:
+        chunks = [dataclasses.replace(c, chunk_id=ids[used + i]) for i, c in enumerate(chunks)]
+        used += len(chunks)
+        numbered.append((article, chunks, *rest))
+    return numbered
+
+
+def _schema_bytes(conn: Any, schema: str) -> int:
+    """Disk used by the index's tables, their indexes and TOAST."""
+    return conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = %s AND c.relkind = 'r'", (schema,)).fetchone()[0]
+
+
+def _inspect(conn: Any, dimension: int) -> list[Problem]:
+    """Every disagreement among the tables (see `PostgresIndex.check`)."""
+    problems = []
+    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if version is None:
+        problems.append(Problem("extension vector", "missing", "is not installed in the database"))
+    valid = conn.execute("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = "
+                         "to_regclass('chunks_embedding')").fetchone()
+    if valid is None or not valid[0]:
+        problems.append(Problem("index chunks_embedding", "missing" if valid is None else "damaged",
+                                "(HNSW) is missing: dense search scans every row" if valid is None
+                                else "(HNSW) is not valid: run REINDEX INDEX chunks_embedding"))
+    real = conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM chunks").fetchone()
+    kept = conn.execute("SELECT coalesce(sum(chunks), 0), coalesce(sum(length), 0) FROM totals"
+                        ).fetchone()
+    if tuple(map(int, real)) != tuple(map(int, kept)):
+        problems.append(Problem("table totals", "disagrees",
+                                f"counts {int(kept[0])} chunks of {int(kept[1])} terms; table "
+                                f"chunks holds {int(real[0])} of {int(real[1])}: BM25's corpus "
+                                f"statistics are off"))
+    wrong = conn.execute("SELECT count(*) FROM chunks c LEFT JOIN (SELECT chunk_id, sum(tf) AS n "
+                         "FROM postings GROUP BY chunk_id) p USING (chunk_id) "
+                         "WHERE c.length <> coalesce(p.n, 0)").fetchone()[0]
+    if wrong:
+        problems.append(Problem("table postings", "disagrees",
+                                f"lacks or has extra terms of {wrong} chunk(s)"))
+    miscounted = conn.execute(
+        "SELECT count(*) FROM (SELECT term, count(*) AS n FROM postings GROUP BY term) p "
+        "FULL JOIN vocabulary v USING (term) WHERE coalesce(p.n, 0) <> coalesce(v.df, 0)").fetchone()[0]
+    if miscounted:
+        problems.append(Problem("table vocabulary", "disagrees",
+                                f"has the wrong document frequency for {miscounted} term(s): "
+                                f"BM25 scores are off"))
+    bare = conn.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
+                        "(SELECT 1 FROM chunks c WHERE c.doc_id = d.doc_id)").fetchone()[0]
+    if bare:
+        problems.append(Problem("table chunks", "disagrees",
+                                f"has no chunk of {bare} article(s): they cannot be found"))
+    unsentenced = conn.execute(
+        "SELECT count(*) FROM sentences WHERE length(vector) <> %s", (2 * dimension,)).fetchone()[0]
+    if unsentenced:
+        problems.append(Problem("table sentences", "damaged",
+                                f"has {unsentenced} vector(s) that are not {dimension}-dimensional"))
+    return problems
