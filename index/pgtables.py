@@ -155,6 +155,26 @@ def delete_documents(conn: Connection, doc_ids: Sequence[str]) -> tuple[int, int
     return len(ids), lengths, holding
 
 
+def _storable(text: str | None) -> str | None:
+    """PostgreSQL text and jsonb refuse NUL ("text fields cannot contain NUL"), which some
+    binary-garbage articles hold: NUL is stored as U+FFFD, one character for one, so every
+    offset into the text still holds. The folder index stores NUL as it is."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\ufffd")
+
+
+def _storable_json(value: object) -> object:
+    """`value` with `_storable` applied to every string in it (jsonb refuses \\u0000 too)."""
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable_json(v) for v in value]
+    return value
+
+
 def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                      ) -> tuple[int, int, Counter[str]]:
     """COPY the articles with their chunks (`rows` as `index.workers.embed_articles` gives
@@ -165,8 +185,9 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
         with cur.copy("COPY documents (doc_id, path, hash, title, date, url, source, text, "
                       "indexed_at, extra) FROM STDIN") as copy:
             for a, *_ in rows:
-                copy.write_row((a.doc_id, a.path, a.content_hash, a.title, a.date, a.url,
-                                a.source, a.text, now, json.dumps(a.extra) if a.extra else None))
+                copy.write_row((*map(_storable, (a.doc_id, a.path, a.content_hash, a.title,
+                                                  a.date, a.url, a.source, a.text)), now,
+                                json.dumps(_storable_json(a.extra)) if a.extra else None))
         postings = []
         with cur.copy("COPY chunks (chunk_id, doc_id, ordinal, start_char, end_char, n_tokens, "
                       "length, embedding) FROM STDIN") as copy:

@@ -210,6 +210,18 @@ def test_scores_agree_with_the_folder_index_after_updates_and_removals(postgres,
     assert [s for _, s in pg_hits] == pytest.approx([s for _, s in folder_hits], abs=1e-5)
 
 
+def test_an_article_with_nul_characters_goes_in_and_does_not_stop_the_rest(postgres):
+    """PostgreSQL refuses NUL in text; it was one bad article failing the whole write."""
+    index = Index.open(postgres.new_database())
+    garbage = "Binary\x00junk\x00 about the wombatmarker."
+    report = index.add_articles([Article("garbage", garbage, title="Bad\x00title", author="A\x00B"),
+                                 Article("good", "A clean story about the wombatmarker.")])
+    assert sorted(report.added_ids) == ["garbage", "good"] and not report.skipped
+    stored = index.article("garbage").text
+    assert stored == garbage.replace("\x00", "\ufffd") and len(stored) == len(garbage)
+    assert len(index.lexical_search("wombatmarker", 5)) == 2
+
+
 def test_several_indexes_live_in_one_database_by_schema(postgres):
     uri = postgres.new_database()
     first, second = (Index.open(f"{uri}&schema={name}") for name in ("first", "second"))
