@@ -31,6 +31,7 @@ import gzip
 import json
 import math
 import random
+import re
 import sys
 import time
 import zlib
@@ -60,6 +61,8 @@ SETTINGS: dict = {
     "passes": 1,               # permutations of the train examples laid end to end
     "skip_seen": True,         # with init=shipped: start after the examples the weights have seen
     "negatives": 0.5,          # made no-answer pairs per answerable question
+    "swaps": 0.0,              # made unanswerable questions (a name/number/year swapped) per question
+    "cuts": 0.0,               # the paragraph without its answer sentence, per question
     "hard_negatives": 0.7,     # share of those taken from the question's own article
     "other_windows": 0.25,     # share of a long paragraph's answerless windows kept
     "heldout_every": 40,       # one article in this many is held out
@@ -139,10 +142,25 @@ def make_examples(records: list[dict], settings: dict, rng: random.Random) -> li
         if not contexts or contexts[-1] != r["context"]:
             contexts.append(r["context"])
     all_contexts = [c for cs in by_title.values() for c in cs]
+    values_by_title: dict[str, dict[str, set[str]]] = {}
+    for r in records:
+        pool = values_by_title.setdefault(r["title"], {})
+        for text in [r["question"], *(a["text"] for a in r["answers"])]:
+            for kind, value in typed_values(text):
+                pool.setdefault(kind, set()).add(value)
     examples = []
     for r in records:
         answers = tuple((a["answer_start"], a["text"]) for a in r["answers"])
         examples.append(Example(r["id"], r["source"], r["title"], r["context"], r["question"], answers))
+        if answers and rng.random() < settings["swaps"]:
+            swapped = swapped_question(r["question"], r["context"], values_by_title[r["title"]], rng)
+            if swapped:
+                examples.append(Example(r["id"] + "-swap", r["source"], r["title"], r["context"],
+                                        swapped, ()))
+        if answers and rng.random() < settings["cuts"]:
+            cut = without_answer(r["context"], [a for _, a in answers])
+            if cut:
+                examples.append(Example(r["id"] + "-cut", r["source"], r["title"], cut, r["question"], ()))
         if not answers or rng.random() >= settings["negatives"]:
             continue
         texts = [a.lower() for _, a in answers]
@@ -153,6 +171,64 @@ def make_examples(records: list[dict], settings: dict, rng: random.Random) -> li
             examples.append(Example(r["id"] + "-neg", r["source"], r["title"], other, r["question"], ()))
     rng.shuffle(examples)
     return examples
+
+
+# SQuAD 2.0's annotators made unanswerable questions by changing what an answerable one
+# asks about so that the paragraph no longer says it, while a plausible span of the right
+# type is still there. The two kinds made here: the question with one of its names,
+# numbers or years swapped for another of the same kind from the same article that this
+# paragraph never mentions; and the paragraph with the sentences holding the answer cut
+# out (same topic, same names, the fact gone).
+
+_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
+_VALUE = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b"                      # year
+                    r"|\b\d[\d,.]*\b"                                   # number
+                    r"|\b[A-Z][\w'-]+(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]+)*")  # name
+
+
+def typed_values(text: str) -> list[tuple[str, str]]:
+    """The years, numbers and capitalised names in `text`, each with its kind. A name at
+    the start of the text is skipped (it is usually just the first word)."""
+    found = []
+    for m in _VALUE.finditer(text):
+        value = m.group(0).rstrip(".,")
+        if value[0].isdigit():
+            kind = "year" if _YEAR.fullmatch(value) else "number"
+        elif m.start() == 0 or len(value) < 3:
+            continue
+        else:
+            kind = "name"
+        found.append((kind, value))
+    return found
+
+
+def swapped_question(question: str, context: str, pool: dict[str, set[str]],
+                     rng: random.Random) -> str | None:
+    """`question` with one of its values replaced by another of the same kind from the
+    article that `context` does not contain, or None when there is no such swap."""
+    lowered = context.lower()
+    own = [(k, v) for k, v in typed_values(question) if v.lower() in lowered]
+    rng.shuffle(own)
+    for kind, value in own:
+        others = sorted(o for o in pool.get(kind, ()) if o.lower() not in lowered
+                        and o.lower() not in question.lower() and value.lower() not in o.lower())
+        if others:
+            return question.replace(value, rng.choice(others), 1)
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+
+def without_answer(context: str, answers: list[str]) -> str | None:
+    """`context` without the sentences that hold any of `answers`; None when nothing
+    substantial is left or an answer still appears."""
+    sentences = _SENTENCE_END.split(context)
+    kept = [s for s in sentences if not any(a.lower() in s.lower() for a in answers)]
+    text = " ".join(kept)
+    if len(kept) == len(sentences) or len(text) < 200 or any(a.lower() in text.lower() for a in answers):
+        return None
+    return text
 
 
 # ----------------------------------------------------------------------------- features
