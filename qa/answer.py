@@ -93,7 +93,6 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
     spans = reader.read(question, chosen)
-    positions, conflicts = weigh(spans, question, reader.calibration.threshold,
-                                 period)
+    positions, conflicts = weigh(spans, question, reader.calibration, period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

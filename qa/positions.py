@@ -5,12 +5,14 @@ merge ("four" = "4", "Takaichi" = "Sanae Takaichi", "Tuesday" = "18 November 202
 a story dated the 17th), and a less specific answer joins the one fuller answer that
 contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
 
-Two positions conflict only when it is more likely than not that the sources state both
-(each position's chance is that at least one of its sources was read right, by the
-calibrated confidences; the two multiply) and their values
-cannot both hold: two people, two numbers, two days. Free-text
-answers never conflict: two wordings of a description are not a contradiction, and a
-false "Sources disagree" is as bad as a hidden one.
+Two positions conflict when their values cannot both hold (two people, two numbers, two
+days), the stronger is an answer, and the weaker is read with at least the calibrated
+`disagree` confidence (train/verdict.py chooses it on made disagreements, agreements and
+unrelated pairs, for few false alarms). Free-text answers never conflict: two wordings
+of a description are not a contradiction, and a false "Sources disagree" is as bad as a
+hidden one. A value that contradicts an answer but is read too weakly to claim a
+disagreement is still listed, as a weaker reading with its source: no side of a
+question disappears without a word.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from itertools import pairwise
 
 from index import Passage, counted
 from qa.question import subjects
-from qa.reader import Span
+from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, name_words, value_key
 from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-# A disagreement is claimed only when it is more likely than not that the sources state
-# both values: the product of the two positions' scores.
-BOTH_RIGHT = 0.5
+# Without a calibration file: every reading is an answer (hand-placed spans in tests).
+UNCALIBRATED = Calibration(threshold=0.0)
 _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
           "LOC": "places", "FAC": "places", "date": "dates", "num": "numbers"}
 
@@ -84,13 +85,15 @@ def typed(span: Span) -> Typed:
     return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 
-def weigh(spans: list[Span], question: str, threshold: float = 0.0,
+def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRATED,
           period: Period | None = None) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
-    """Positions best first (most sources, then confidence), and the conflicts among them.
+    """Positions best first (answers by most sources, then confidence; weaker readings
+    last), and the conflicts among them.
 
-    A position is kept when its score reaches `threshold`: a value two sources read with
-    middling confidence can be an answer where either alone would not. When the question
-    names a `period` ("in 2023"), positions with a source dated then come first."""
+    A value is an answer when its score reaches the calibrated threshold: a value two
+    sources read with middling confidence can be an answer where either alone would not.
+    When the question names a `period` ("in 2023"), positions with a source dated then
+    come first."""
     named = subjects(question, (s.passage for s in spans))
     votes: dict[str, Span] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
@@ -99,18 +102,23 @@ def weigh(spans: list[Span], question: str, threshold: float = 0.0,
     for span in votes.values():
         member = typed(span)
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
-    chosen = sorted((g for g in _merge_contained(list(groups.values())) if g.score >= threshold),
-                    key=lambda g: (*_standing(g, period), g.score), reverse=True)
+    merged = _merge_contained(list(groups.values()))
+    answers = [g for g in merged if g.score >= calibration.threshold]
+    against = lambda a, b: _incompatible(a, b) and not _different_subjects(a, b, named)  # noqa: E731
+    weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
+              and any(against(g, a) for a in answers)]
+    chosen = sorted(answers + weaker, key=lambda g: (g.score >= calibration.threshold,
+                                                     *_standing(g, period), g.score), reverse=True)
     rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
     for i, a in enumerate(chosen):
         for j, b in enumerate(chosen[:i]):
-            if a.score * b.score >= BOTH_RIGHT and _incompatible(a, b) and not _different_subjects(
-                    a, b, named):
+            if max(a.score, b.score) >= calibration.threshold and min(a.score, b.score) >= (
+                    calibration.disagree) and against(a, b):
                 rivals[i].add(j)
                 rivals[j].add(i)
     positions = tuple(
-        _position(g, disputed=any(_standing(chosen[j], period) > _standing(g, period)
-                                  for j in rivals[i]))
+        _position(g, disputed=any(_standing(chosen[j], period) > _standing(g, period) for j in rivals[i]),
+                  weak=g.score < calibration.threshold and not rivals[i])
         for i, g in enumerate(chosen))
     conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
     return positions, conflicts
@@ -285,14 +293,14 @@ def _different_subjects(a: _Group, b: _Group, named: Sequence[str]) -> bool:
     return False
 
 
-def _position(group: _Group, disputed: bool) -> Position:
+def _position(group: _Group, disputed: bool, weak: bool) -> Position:
     members = sorted(group.members, key=lambda m: -m.span.confidence)
     if group.label in NAME_LABELS:
         text = max((m.span.text for m in members), key=lambda t: (len(name_words(t)), len(t)))
     else:
         text = members[0].span.text
     return Position(text=text, score=group.score, support=len(group.docs), disputed=disputed,
-                    citations=tuple(_citation(m.span) for m in members), label=group.label)
+                    citations=tuple(_citation(m.span) for m in members), label=group.label, weak=weak)
 
 
 def _citation(span: Span) -> Citation:

@@ -46,14 +46,23 @@ def configured_reader() -> Path:
 
 @dataclass(frozen=True)
 class Calibration:
-    """confidence = sigmoid(scale * margin + shift); answers below `threshold` are dropped."""
+    """confidence = sigmoid(scale * margin + shift); a value is an answer from `threshold`
+    on (train/calibrate.py), and two values that cannot both hold make a disagreement when
+    the weaker is read with at least `disagree` (train/verdict.py)."""
 
     scale: float = 1.0
     shift: float = 0.0
     threshold: float = 0.5
+    disagree: float = 0.5
 
     def confidence(self, margin: float) -> float:
         return 1.0 / (1.0 + math.exp(-(self.scale * margin + self.shift)))
+
+    @property
+    def floor(self) -> float:
+        """The confidence where the reader's span just beats its own "no answer": below
+        it the reader did not answer at all."""
+        return self.confidence(0.0)
 
     @classmethod
     def load(cls, folder: Path) -> Calibration:
@@ -61,7 +70,7 @@ class Calibration:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(data["scale"], data["shift"], data["threshold"])
+        return cls(data["scale"], data["shift"], data["threshold"], data.get("disagree", cls.disagree))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class PositionDict(TypedDict):
     disputed: bool
     citations: list[CitationDict]
     label: str
+    weak: bool
 
 
 class ConflictDict(TypedDict):
@@ -122,7 +123,9 @@ class Position:
 
     `support` counts distinct documents; `disputed` marks the side of a conflict
     that fewer sources take. Both sides are always kept. `label` is what the value
-    names, as spaCy labels entities (PERSON, GPE, DATE, ...; TEXT for none).
+    names, as spaCy labels entities (PERSON, GPE, DATE, ...; TEXT for none). `weak`
+    marks a weaker reading: a value that contradicts an answer, read too weakly to be an
+    answer or to claim a disagreement, listed so that no side vanishes unseen.
     """
 
     text: str
@@ -131,11 +134,12 @@ class Position:
     disputed: bool
     citations: tuple[Citation, ...]
     label: str = "TEXT"
+    weak: bool = False
 
     def to_dict(self) -> PositionDict:
         return PositionDict(text=self.text, score=round(self.score, 4), support=self.support,
                             disputed=self.disputed, citations=[c.to_dict() for c in self.citations],
-                            label=self.label)
+                            label=self.label, weak=self.weak)
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ class Answer:
             for conflict in self.conflicts:
                 lines.append(f"  ({conflict.reason})")
         for n, position in enumerate(self.answers, start=1):
-            mark = " [disputed]" if position.disputed else ""
+            mark = " [disputed]" if position.disputed else " [weaker reading]" if position.weak else ""
             lines.append(f"{n}. {position.text}{mark} — {counted(position.support, 'source')}, "
                          f"score {position.score:.2f}")
             for c in position.citations:

@@ -10,7 +10,7 @@ import pytest
 
 from index import Article, Index, Passage
 from qa.positions import weigh
-from qa.reader import Span
+from qa.reader import Calibration, Span
 from qa.result import Answer
 from qa.when import period_of
 
@@ -35,6 +35,9 @@ def passages(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, Pa
     index.add_articles([Article(doc_id, text, title=doc_id) for doc_id, text in STORIES.items()])
     found = index.passages(range(1, 100))
     return {p.chunk.doc_id: p for p in found}
+
+
+PM_TEXT = "Who is the prime minister of Japan?"
 
 
 def span(passages: dict[str, Passage], doc_id: str, quote: str, confidence: float = 0.8) -> Span:
@@ -117,6 +120,41 @@ def test_a_doubtful_rival_is_shown_but_not_called_a_disagreement(passages) -> No
     assert not conflicts and not any(p.disputed for p in by_text.values())
 
 
+# As a calibration file gives them: answers from 0.5, disagreements from 0.3, and the reader
+# answers at all (its span beats "no answer") from sigmoid(-3) = 0.047.
+CALIBRATED = Calibration(scale=1.0, shift=-3.0, threshold=0.5, disagree=0.3)
+
+
+def test_a_side_too_weak_to_claim_a_disagreement_is_listed_as_a_weaker_reading(passages) -> None:
+    positions, conflicts = weigh([span(passages, "a", "Sanae Takaichi", 0.9),
+                                  span(passages, "c", "Taro Kono", 0.2)], PM_TEXT, CALIBRATED)
+    assert [(p.text, p.weak, p.disputed) for p in positions] == [
+        ("Sanae Takaichi", False, False), ("Taro Kono", True, False)]
+    assert not conflicts
+    assert positions[1].to_dict()["weak"] is True
+    assert "[weaker reading]" in Answer(PM_TEXT, positions, conflicts).to_text()
+
+
+def test_the_weaker_side_at_the_calibrated_confidence_makes_a_disagreement(passages) -> None:
+    positions, conflicts = weigh([span(passages, "a", "Sanae Takaichi", 0.9),
+                                  span(passages, "c", "Taro Kono", 0.35)], PM_TEXT, CALIBRATED)
+    assert len(conflicts) == 1
+    assert [(p.text, p.weak, p.disputed) for p in positions] == [
+        ("Sanae Takaichi", False, False), ("Taro Kono", False, False)]
+
+
+def test_two_values_neither_an_answer_are_no_answer_and_no_disagreement(passages) -> None:
+    positions, conflicts = weigh([span(passages, "a", "Sanae Takaichi", 0.45),
+                                  span(passages, "c", "Taro Kono", 0.4)], PM_TEXT, CALIBRATED)
+    assert positions == () and conflicts == ()
+
+
+def test_a_weak_reading_that_does_not_contradict_the_answer_is_not_listed(passages) -> None:
+    positions, _ = weigh([span(passages, "a", "Four", 0.9), span(passages, "c", "4", 0.2),
+                          span(passages, "d", "useful", 0.2)], "How many people were hurt?", CALIBRATED)
+    assert [(p.text, p.support, p.weak) for p in positions] == [("Four", 2, False)]
+
+
 def test_the_same_words_typed_in_one_source_and_not_in_another_are_one_answer(passages) -> None:
     by_text, _ = weighed("Where was the nugget found?", [
         span(passages, "c", "Moliagul"), span(passages, "d", "Moliagul")])
@@ -149,8 +187,6 @@ def dated(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict[str, Passa
                         for doc_id, (day, text) in DATED.items()])
     return {p.chunk.doc_id: p for p in index.passages(range(1, 100))}
 
-
-PM_TEXT = "Who is the prime minister of Japan?"
 
 
 def test_a_change_over_time_is_said_so_with_the_newer_side_first(dated) -> None:

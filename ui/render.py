@@ -216,10 +216,15 @@ def answer_html(answer: Answer, answer_no: int, texts: Mapping[str, str] | None 
                                         if conflict.in_time else "")
         parts.append(f'<div class="nqa-conflict"><div class="nqa-conflict-title">{title}</div>'
                      f'<div class="nqa-reason">{escape(conflict.reason)}</div>{body}</div>')
-    rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict]
+    rest = [p for i, p in enumerate(answer.answers) if i not in in_conflict and not p.weak]
     if rest and in_conflict:
         parts.append('<div class="nqa-also">Also found:</div>')
     parts += [position_html(p, numbered, answer_no, texts=texts) for p in rest]
+    weak = [p for p in answer.answers if p.weak]
+    if weak:
+        parts.append('<div class="nqa-also">A weaker reading says otherwise (too uncertain to call '
+                     'a disagreement):</div>')
+        parts += [position_html(p, numbered, answer_no, "Weaker reading:", texts) for p in weak]
     if answer.message:
         parts.append(f'<div class="nqa-reason">{escape(answer.message)}</div>')
     return f'<div class="nqa-answer">{understood}{"".join(parts)}</div>'
