@@ -8,6 +8,7 @@ question (a follow-up made to stand on its own: qa.followup) -> hybrid retrieval
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,10 +38,16 @@ def _open(index: Index | str | Path | None) -> Index:
     return _opened[key]
 
 
+# Markup pasted with a question (or typed to probe the page) is not part of what is asked:
+# a script or style element goes whole, any other tag leaves its text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][^<>]*>", re.IGNORECASE | re.DOTALL)
+
+
 def _readable(question: str) -> str:
-    """Bytes that were not UTF-8 (a shell passes them through as surrogates) become U+FFFD,
-    so the question can be tokenized and printed."""
-    return question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """The question without markup, with bytes that were not UTF-8 (a shell passes them
+    through as surrogates) as U+FFFD, so it can be tokenized and printed."""
+    text = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(_MARKUP.sub(" ", text).split())
 
 
 def _refusal(question: str) -> str:

@@ -234,3 +234,10 @@ def test_prime_minister_sides_with_undated_sources_are_not_ordered_in_time(seeds
     dated = [c for p in answer.answers for c in p.citations if c.doc_id.startswith("000")]
     assert dated and dated[0].published == "2025-11-17"
     assert "17 Nov 2025 · TOKYO: A senior Japanese diplomat" in answer.to_text()
+
+
+@pytest.mark.parametrize("junk", ["<script>alert(1)</script> ", "<b>", "<style>p {color: red}</style>\n"])
+def test_markup_around_a_question_does_not_change_its_answer(seeds_index: Index, junk: str) -> None:
+    answer = ask(junk + PM, seeds_index)
+    assert answer.question == PM
+    assert {p.text for p in answer.answers} >= {"Sanae Takaichi", "Taro Kono"} and answer.conflict
