@@ -29,7 +29,7 @@ from index import Passage, counted
 from qa.question import subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
-from qa.values import NAME_LABELS, fold, name_words, value_key
+from qa.values import NAME_LABELS, fold, is_number, name_words, value_key
 from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -81,7 +81,7 @@ def typed(span: Span) -> Typed:
         if overlap > best:
             best, label = overlap, entity.label
     if best * 2 < span.end - span.start:
-        label = "TEXT"
+        label = "CARDINAL" if is_number(span.text) else "TEXT"
     return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 

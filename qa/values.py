@@ -62,6 +62,14 @@ def number_value(text: str) -> float | None:
     return value
 
 
+def is_number(text: str) -> bool:
+    """Whether a mention is a bare count, "Eleven" or "3,559" or "twenty-seven": a number
+    however the entity tagger labelled it (it misses one that opens a sentence)."""
+    words = fold(text).split()
+    return bool(words) and all(w in _NUMBER_WORDS or w in _SCALES or w.replace(".", "").isdigit()
+                               for w in words)
+
+
 def date_value(text: str, published: str = "") -> str | None:
     """An ISO date (or year-month, or year) for a date mention, resolved against the
     article's own date for "Tuesday", "the 18th" and dates without a year."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.values import date_value, number_value, value_key
+from qa.values import date_value, is_number, number_value, value_key
 
 
 @pytest.mark.parametrize(("a", "b", "label"), [
@@ -39,3 +39,10 @@ def test_numbers() -> None:
     assert number_value("four Chinese vessels") == 4
     assert number_value("about 50,000") == 50_000
     assert number_value("no digits here") is None
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("Eleven", True), ("3,559", True), ("twenty-seven", True), ("2.5 million", True),
+    ("Eleven people", False), ("Tuesday", False), ("", False), ("one of them", False)])
+def test_a_bare_count_is_a_number_whatever_its_entity_label(text: str, number: bool) -> None:
+    assert is_number(text) is number
