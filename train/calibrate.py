@@ -4,7 +4,9 @@
 
 The held-out articles are those train/reader.py never trains on (same hash split), each
 answerable question with two no-answer pairs: another paragraph of its article, and the
-paragraph BM25 retrieves for it that does not hold its answer (the product's usual case).
+paragraph BM25 retrieves for it that does not hold its answer (the product's usual case);
+half of them also with a made unanswerable question (a name, number or year swapped) and
+with their paragraph cut of the answer's sentences (train/reader.py makes both).
 They are cut in two by question: the first half fits the curve and picks the threshold,
 the second reports how well both hold.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -76,6 +79,11 @@ def retrieved_negatives(held: list[dict], contexts: list[str]) -> list[Example]:
     return negatives
 
 
+def question_id(example: Example) -> str:
+    """The id of the question a made pair comes from."""
+    return re.sub(r"-(neg|swap|cut)$", "", example.id)
+
+
 def measure(reader: Reader, examples: list) -> dict[str, np.ndarray]:
     margins, span_f1, answerable = [], [], []
     for n, example in enumerate(examples):
@@ -99,9 +107,11 @@ def main(argv: list[str]) -> None:
             options[key] = type(options[key])(value)
         else:
             rest.append(arg)
-    # Two no-answer pairs per answerable question, one from its own article and one
-    # retrieved for it: in the product most windows read do not answer.
-    settings = parse_args(["--negatives=1.0", *rest])
+    # No-answer pairs for each answerable question: one from its own article and one
+    # retrieved for it (in the product most windows read do not answer), and for half of
+    # them a made unanswerable question and the paragraph without its answer sentence
+    # (SQuAD 2.0's kind: the passage is about the question, the fact is not there).
+    settings = parse_args(["--negatives=1.0", "--swaps=0.5", "--cuts=0.5", *rest])
     records = load_records(Path(settings["data_dir"]))
     train, held = split(records, settings["heldout_every"])
     examples = make_examples(held, settings, random.Random(settings["seed"] + 1))
@@ -110,8 +120,7 @@ def main(argv: list[str]) -> None:
     if options["limit"]:
         examples = examples[: options["limit"]]
     # A question and its no-answer pairs stay in one half.
-    halves = [[e for e in examples if zlib.crc32(e.id.removesuffix("-neg").encode()) % 2 == side]
-              for side in (0, 1)]
+    halves = [[e for e in examples if zlib.crc32(question_id(e).encode()) % 2 == side] for side in (0, 1)]
     reader = Reader(Path(options["reader"]))
     fit, check = (measure(reader, half) for half in halves)
 
@@ -139,7 +148,8 @@ def main(argv: list[str]) -> None:
             "expected_calibration_error": round(float(ece), 3),
         },
         "data": "held-out articles of ../shared/train (train/reader.py split); per answerable question "
-                "one no-answer pair from its own article and one retrieved by BM25 from other paragraphs",
+                "one no-answer pair from its own article and one retrieved by BM25 from other paragraphs; "
+                "for half, a swapped-value question and the paragraph without its answer sentence",
     }
     path = Path(options["reader"]) / "calibration.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
