@@ -1,9 +1,11 @@
-"""Answer quality: RAMDocs (conflicting sources), SQuAD v2 (extraction), and our own
-hand-judged set of agreeing, disagreeing and unanswerable questions (false alarms).
+"""Answer quality: RAMDocs (conflicting sources), SQuAD v2 (extraction), our own
+hand-judged set of agreeing, disagreeing and unanswerable questions (false alarms), and
+our own paraphrase set (one fact asked three ways must get one verdict).
 
     python -m bench.quality ramdocs [--limit N] [--setting closed|open|both]
     python -m bench.quality squad [--limit N] [--setting closed|open|both]
     python -m bench.quality conflicts
+    python -m bench.quality paraphrases [--limit N]
 
 SQuAD closed reads each question with its own paragraph (the reader alone, as published
 readers are scored); open asks the whole pipeline over one index of every paragraph.
@@ -218,50 +220,150 @@ def run_squad(setting: str, limit: int | None) -> dict:
 # Our own judged set --------------------------------------------------------------------
 
 CONFLICT_SET = Path(__file__).resolve().parent / "conflict_set.json"
+PARAPHRASE_SET = Path(__file__).resolve().parent / "paraphrase_set.json"
+
+
+def judged_articles(data: dict) -> dict[str, Article]:
+    """A judged set's articles by doc_id, with the seeds (which the conflict set cites by doc_id)."""
+    articles = {a["doc_id"]: Article(doc_id=a["doc_id"], text=a["text"], title=a["title"],
+                                     date=a.get("date", ""), source=a.get("source", ""))
+                for a in data["articles"]}
+    for path in sorted(SEEDS.glob("*.txt")):
+        articles[path.stem] = Article(doc_id=path.stem, text=path.read_text(), title=path.stem)
+    return articles
+
+
+def ask_judged(questions: list[tuple[str, list[str]]], articles: dict[str, Article]
+               ) -> tuple[list[Answer], int, list[float]]:
+    """Ask each (question, docs) over an index of just those docs (one index per distinct set,
+    shared by the questions on it); every citation is checked. Answers, citations checked,
+    seconds per ask."""
+    answers, citations, seconds = [], 0, []
+    with tempfile.TemporaryDirectory() as tmp:
+        indexes: dict[tuple[str, ...], Index] = {}
+        for question, docs in questions:
+            key = tuple(sorted(docs))
+            if key not in indexes:
+                indexes[key] = Index.open(Path(tmp) / f"set{len(indexes)}")
+                indexes[key].add_articles([articles[d] for d in key])
+            started = time.perf_counter()
+            answer = ask(question, indexes[key])
+            seconds.append(time.perf_counter() - started)
+            citations += check_citations(answer, indexes[key])
+            answers.append(answer)
+        for index in indexes.values():
+            index.close()
+    return answers, citations, seconds
+
+
+def _pct(rows: list[dict], key: str) -> float:
+    return round(100 * sum(bool(r[key]) for r in rows) / max(len(rows), 1), 1)
 
 
 def run_conflicts() -> dict:
     """bench/conflict_set.json: questions judged by reading their articles as agreeing,
     disagreeing or unanswerable; each asked over an index of just its articles."""
     data = json.loads(CONFLICT_SET.read_text())
-    articles = {a["doc_id"]: Article(doc_id=a["doc_id"], text=a["text"], title=a["title"],
-                                     date=a.get("date", "")) for a in data["articles"]}
-    for path in sorted(SEEDS.glob("*.txt")):
-        articles[path.stem] = Article(doc_id=path.stem, text=path.read_text(), title=path.stem)
+    answers, citations, _ = ask_judged([(q["question"], q["docs"]) for q in data["questions"]],
+                                       judged_articles(data))
     outcomes: dict[str, list[dict]] = collections.defaultdict(list)
-    citations = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        indexes: dict[tuple[str, ...], Index] = {}
-        for item in data["questions"]:
-            docs = tuple(sorted(item["docs"]))
-            if docs not in indexes:
-                indexes[docs] = Index.open(Path(tmp) / f"set{len(indexes)}")
-                indexes[docs].add_articles([articles[d] for d in docs])
-            answer = ask(item["question"], indexes[docs])
-            citations += check_citations(answer, indexes[docs])
-            shown = [p.text for p in answer.answers]
-            sides = [any(same_answer(form, s) for form in forms for s in shown) for forms in item["answers"]]
-            outcomes[item["kind"]].append({"conflict": answer.conflict, "no_answer": answer.no_answer,
-                                           "all_sides": all(sides) and bool(sides),
-                                           "top_right": bool(shown) and any(
-                                               same_answer(f, shown[0]) for f in item["answers"][0])
-                                           if item["answers"] else False})
-    pct = lambda rows, key: round(100 * sum(r[key] for r in rows) / max(len(rows), 1), 1)  # noqa: E731
+    for item, answer in zip(data["questions"], answers, strict=True):
+        shown = [p.text for p in answer.answers]
+        sides = [any(same_answer(form, s) for form in forms for s in shown) for forms in item["answers"]]
+        outcomes[item["kind"]].append({"conflict": answer.conflict, "no_answer": answer.no_answer,
+                                       "all_sides": all(sides) and bool(sides),
+                                       "top_right": bool(shown) and any(
+                                           same_answer(f, shown[0]) for f in item["answers"][0])
+                                       if item["answers"] else False})
     agree, disagree, none = outcomes["agree"], outcomes["disagree"], outcomes["unanswerable"]
     return {"questions": sum(len(v) for v in outcomes.values()), "agree": len(agree),
             "disagree": len(disagree), "unanswerable": len(none), "citations_checked": citations,
-            "false_alarm_rate": pct(agree + none, "conflict"),
-            "false_alarm_agree": pct(agree, "conflict"), "false_alarm_unanswerable": pct(none, "conflict"),
-            "agree_top_right": pct(agree, "top_right"),
-            "disagreement_flagged": pct(disagree, "conflict"),
-            "disagreement_flagged_all_sides": pct([r for r in disagree if r["conflict"]], "all_sides")
+            "false_alarm_rate": _pct(agree + none, "conflict"),
+            "false_alarm_agree": _pct(agree, "conflict"), "false_alarm_unanswerable": _pct(none, "conflict"),
+            "agree_top_right": _pct(agree, "top_right"),
+            "disagreement_flagged": _pct(disagree, "conflict"),
+            "disagreement_flagged_all_sides": _pct([r for r in disagree if r["conflict"]], "all_sides")
             if disagree else 0.0,
-            "unanswerable_abstained": pct(none, "no_answer")}
+            "unanswerable_abstained": _pct(none, "no_answer")}
+
+
+# Paraphrases: one fact asked three ways ----------------------------------------------
+
+EXPECTED_VERDICT = {"disagree": "disagree", "agree": "answer", "single": "answer",
+                    "unanswerable": "no answer"}
+
+
+def verdict(answer: Answer) -> str:
+    """What a reader is told first: "disagree" (Sources disagree), "no answer", or "answer"."""
+    return "disagree" if answer.conflict else "no answer" if answer.no_answer else "answer"
+
+
+def _one_value(rows: list[dict]) -> bool:
+    """Every phrasing shows the same top value ("" for no answer: all must then be ""): the
+    same by same_answer, or forms of one judged side ("Sunday evening" and "February 9")."""
+    first, *others = rows
+    if not all(r["top"] for r in rows):
+        return not any(r["top"] for r in rows)
+    return all(same_answer(first["top"], r["top"])
+               or (first["side"] is not None and first["side"] == r["side"]) for r in others)
+
+
+def judged_side(top: str, sides: list[list[str]]) -> int | None:
+    """Which judged side (list of forms) the shown answer `top` gives, if any."""
+    return next((i for i, forms in enumerate(sides) if top and any(same_answer(f, top) for f in forms)), None)
+
+
+def paraphrase_summary(facts: list[dict]) -> dict:
+    """Facts whose every phrasing got one verdict / one top value, phrasings whose verdict is
+    the judged one, top answers that are a judged value; overall and per kind.
+    `facts`: [{"kind", "rows": [{"verdict", "top", "side", "correct", "top_judged"}, ...]}, ...]."""
+    def scores(subset: list[dict]) -> dict:
+        per_fact = [{"verdict": len({r["verdict"] for r in f["rows"]}) == 1,
+                     "answer": _one_value(f["rows"]),
+                     "all_correct": all(r["correct"] for r in f["rows"])} for f in subset]
+        phrasings = [r for f in subset for r in f["rows"]]
+        return {"facts": len(subset), "phrasings": len(phrasings),
+                "consistent_verdict": _pct(per_fact, "verdict"),
+                "consistent_answer": _pct(per_fact, "answer"),
+                "correct_verdict": _pct(phrasings, "correct"),
+                "top_judged": _pct(phrasings, "top_judged"),
+                "all_phrasings_correct": _pct(per_fact, "all_correct")}
+
+    kinds = list(dict.fromkeys(f["kind"] for f in facts))
+    return scores(facts) | {"by_kind": {k: scores([f for f in facts if f["kind"] == k]) for k in kinds}}
+
+
+def run_paraphrases(limit: int | None = None) -> dict:
+    """bench/paraphrase_set.json: each judged fact asked three ways over an index of its
+    cluster; one row per phrasing (verdict, top answer, every position) for inspection."""
+    data = json.loads(PARAPHRASE_SET.read_text())
+    data["facts"] = data["facts"][:limit] if limit else data["facts"]
+    asked = [(q, fact["docs"]) for fact in data["facts"] for q in fact["phrasings"]]
+    answers, citations, seconds = ask_judged(asked, judged_articles(data))
+    answers_of = iter(answers)
+    facts = []
+    for fact in data["facts"]:
+        rows = []
+        for question in fact["phrasings"]:
+            answer = next(answers_of)
+            said = verdict(answer)
+            top = "" if answer.no_answer else answer.answers[0].text
+            side = judged_side(top, fact["answers"])
+            rows.append({"question": question, "verdict": said,
+                         "correct": said == EXPECTED_VERDICT[fact["kind"]], "top": top, "side": side,
+                         "top_judged": side is not None if top else not fact["answers"],
+                         "positions": [{"text": p.text, "score": round(p.score, 3), "disputed": p.disputed,
+                                        "docs": sorted({c.doc_id for c in p.citations})}
+                                       for p in answer.answers],
+                         "conflicts": [c.reason for c in answer.conflicts]})
+        facts.append({"fact": fact["fact"], "kind": fact["kind"], "rows": rows})
+    summary = {"citations_checked": citations, **paraphrase_summary(facts)}
+    return summary | latency_summary(seconds) | {"rows": facts}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
-    parser.add_argument("dataset", choices=["ramdocs", "squad", "conflicts"])
+    parser.add_argument("dataset", choices=["ramdocs", "squad", "conflicts", "paraphrases"])
     parser.add_argument("--limit", type=int, help="only the first N questions (smoke runs)")
     parser.add_argument("--setting", choices=["closed", "open", "both"], default="both")
     args = parser.parse_args(argv)
@@ -271,13 +373,16 @@ def main(argv: list[str] | None = None) -> int:
         results = {s: run_ramdocs(s, args.limit) for s in settings}
     elif args.dataset == "squad":
         results = {s: run_squad(s, args.limit) for s in settings}
-    else:
+    elif args.dataset == "conflicts":
         results = {"conflicts": run_conflicts()}
-    suffix = (f"-{args.setting}" if args.setting != "both" and args.dataset != "conflicts" else "") + (
+    else:
+        results = {"paraphrases": run_paraphrases(args.limit)}
+    judged = args.dataset in ("conflicts", "paraphrases")
+    suffix = (f"-{args.setting}" if args.setting != "both" and not judged else "") + (
         f"-limit{args.limit}" if args.limit else "")
     (RESULTS / f"quality-{args.dataset}{suffix}.json").write_text(json.dumps(results, indent=2))
     for name, summary in results.items():
-        print(f"{args.dataset} {name}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        print(f"{args.dataset} {name}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "rows"))
     return 0
 
 
