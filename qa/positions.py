@@ -33,6 +33,10 @@ from qa.values import NAME_LABELS, fold, is_number, name_words, value_key
 from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+NUMBER_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+# Words a count may carry beside its number and still be that count: "23 people", "three
+# stolen paintings".
+COUNTED_WORDS = 2
 # Without a calibration file: every reading is an answer (hand-placed spans in tests).
 UNCALIBRATED = Calibration(threshold=0.0)
 _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
@@ -74,14 +78,24 @@ class _Group:
 
 def typed(span: Span) -> Typed:
     """The span's label is that of the entity covering most of it, if that entity covers
-    at least half the span; otherwise it is free text."""
+    at least half the span. A count is a count however it is worded or tagged: "Eleven"
+    opening a sentence (which spaCy leaves untagged), or "23 people" (a number and the
+    thing counted). Anything else is free text."""
     best, label = 0, "TEXT"
+    numbers = []
     for entity in span.passage.entities:
         overlap = min(entity.end, span.end) - max(entity.start, span.start)
         if overlap > best:
             best, label = overlap, entity.label
+        if overlap > 0 and entity.label in NUMBER_LABELS:
+            numbers.append(entity)
     if best * 2 < span.end - span.start:
-        label = "CARDINAL" if is_number(span.text) else "TEXT"
+        label = "TEXT"
+        if is_number(span.text):
+            label = "CARDINAL"
+        elif len(numbers) == 1 and len(span.text.split()) - len(
+                span.passage.article.text[numbers[0].start:numbers[0].end].split()) <= COUNTED_WORDS:
+            label = numbers[0].label
     return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
 
 

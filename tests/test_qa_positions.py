@@ -251,3 +251,10 @@ def test_a_question_about_a_time_puts_the_source_of_then_first(dated) -> None:
     positions, _ = weigh(spans, PM_TEXT, period=period_of("in October 2025"))
     assert [p.text for p in positions] == ["Shigeru Ishiba", "Sanae Takaichi"]
     assert not positions[0].disputed and positions[1].disputed
+
+
+def test_a_count_with_the_thing_counted_is_the_same_count(passages) -> None:
+    by_text, conflicts = weighed("How many people were hurt?", [
+        span(passages, "a", "Four people"), span(passages, "c", "4"), span(passages, "b", "Five people")])
+    assert {p.text: p.support for p in by_text.values()} == {"Four people": 2, "Five people": 1}
+    assert len(conflicts) == 1 and "numbers" in conflicts[0].reason
