@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from index import Passage, counted
-from qa.question import subjects
+from qa.question import ruled_out, subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, is_number, name_words, value_key
@@ -109,12 +109,14 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     When the question names a `period` ("in 2023"), positions with a source dated then
     come first."""
     named = subjects(question, (s.passage for s in spans))
-    votes: dict[str, Span] = {}
+    wrong_kinds = ruled_out(question)
+    votes: dict[str, Typed] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
-        votes.setdefault(span.doc_id, span)
-    groups: dict[str, _Group] = {}
-    for span in votes.values():
         member = typed(span)
+        if member.label not in wrong_kinds:
+            votes.setdefault(span.doc_id, member)
+    groups: dict[str, _Group] = {}
+    for member in votes.values():
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
     merged = _merge_contained(list(groups.values()))
     answers = [g for g in merged if g.score >= calibration.threshold]

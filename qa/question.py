@@ -1,8 +1,11 @@
-"""What a question is about: the names it mentions that its sources also name.
+"""What a question is about: the names it mentions that its sources also name, and the
+kinds of value that cannot answer it.
 
 The reader decides what answers a question; this only finds the subjects a question
 names, so that two sources answering about two things of the same name (two towns
-called Broken Bow) are not taken for a contradiction.
+called Broken Bow) are not taken for a contradiction, and the kinds of value a question
+word rules out ("How many votes" is not answered by a share, "Who" not by a date), so
+that a wrong kind of span neither answers nor makes a disagreement.
 
 The names are the entities spaCy found in the retrieved passages at ingest, looked up in
 the question: no model runs at question time, and a name the question spells in lower
@@ -33,3 +36,25 @@ def subjects(question: str, passages: Iterable[Passage]) -> tuple[str, ...]:
                 and not any(name.lower() in longer.lower() for longer in found):
             found.append(name)
     return tuple(found)
+
+
+_NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_TIMES = frozenset({"DATE", "TIME"})
+_NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+# A question word and the entity labels that cannot answer it. Only the plain cases: a
+# question that says "percent", "share" or "rate" may be answered by a share, and any
+# label not listed (free text included) stays possible.
+_RULED_OUT = (
+    (re.compile(r"^\s*how many\b", re.I), _TIMES | {"PERCENT", "MONEY"} | _NAMES),
+    (re.compile(r"^\s*(when|what (year|date|day|month|time))\b", re.I), _NUMERIC | _NAMES),
+    (re.compile(r"^\s*(who|whom)\b", re.I), _NUMERIC | _TIMES),
+)
+_SHARE = re.compile(r"\b(percent\w*|per cent|share|rate|proportion|%)", re.I)
+
+
+def ruled_out(question: str) -> frozenset[str]:
+    """The entity labels whose values cannot answer `question`, from its question word."""
+    for pattern, labels in _RULED_OUT:
+        if pattern.search(question):
+            return labels - {"PERCENT"} if _SHARE.search(question) else labels
+    return frozenset()

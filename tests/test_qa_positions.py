@@ -10,6 +10,7 @@ import pytest
 
 from index import Article, Index, Passage
 from qa.positions import weigh
+from qa.question import ruled_out
 from qa.reader import Calibration, Span
 from qa.result import Answer
 from qa.when import period_of
@@ -258,3 +259,23 @@ def test_a_count_with_the_thing_counted_is_the_same_count(passages) -> None:
         span(passages, "a", "Four people"), span(passages, "c", "4"), span(passages, "b", "Five people")])
     assert {p.text: p.support for p in by_text.values()} == {"Four people": 2, "Five people": 1}
     assert len(conflicts) == 1 and "numbers" in conflicts[0].reason
+
+
+def test_a_value_of_a_kind_the_question_rules_out_neither_answers_nor_disagrees(passages) -> None:
+    by_text, conflicts = weighed("How many people were hurt?", [
+        span(passages, "a", "Four", 0.6), span(passages, "b", "2025", 0.9)])
+    assert list(by_text) == ["Four"] and not conflicts
+    by_text, _ = weighed("Who sent the diplomat?", [
+        span(passages, "c", "Taro Kono", 0.6), span(passages, "a", "18 November 2025", 0.9)])
+    assert list(by_text) == ["Taro Kono"]
+
+
+@pytest.mark.parametrize(("question", "out", "allowed"), [
+    ("How many votes did she get?", "PERCENT", "CARDINAL"),
+    ("How many percent voted?", "DATE", "PERCENT"),
+    ("When did the port reopen?", "PERSON", "DATE"),
+    ("Who won the race?", "DATE", "PERSON"),
+])
+def test_question_words_rule_out_kinds_of_value(question: str, out: str, allowed: str) -> None:
+    assert out in ruled_out(question) and allowed not in ruled_out(question)
+    assert ruled_out("What was said?") == frozenset()
