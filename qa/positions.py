@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from index import Passage, counted
-from qa.question import ruled_out, subjects
+from qa.question import asks_where, ruled_out, subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, is_number, name_words, value_key
@@ -120,7 +120,8 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
     merged = _merge_contained(list(groups.values()))
     answers = [g for g in merged if g.score >= calibration.threshold]
-    against = lambda a, b: _incompatible(a, b) and not _different_subjects(a, b, named)  # noqa: E731
+    where = asks_where(question)
+    against = lambda a, b: _incompatible(a, b, where) and not _different_subjects(a, b, named)  # noqa: E731
     weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
               and any(against(g, a) for a in answers)]
     chosen = sorted(answers + weaker, key=lambda g: (g.score >= calibration.threshold,
@@ -186,7 +187,7 @@ def _kind(group: _Group) -> str:
     return group.key.partition(":")[0]
 
 
-def _incompatible(a: _Group, b: _Group) -> bool:
+def _incompatible(a: _Group, b: _Group, where: bool = False) -> bool:
     """Whether two answers cannot both be right. Only values of one kind compare. A name
     that a source gives beside the other's answer does not contradict it: "Beijing" in a
     story that also says "China", "Asahi Shimbun" in one that says "Kyodo News and Asahi
@@ -198,7 +199,8 @@ def _incompatible(a: _Group, b: _Group) -> bool:
         return not (a.key.startswith(b.key) or b.key.startswith(a.key))
     if kind == "name":
         words_a, words_b = a.key[5:].split(), b.key[5:].split()
-        if _within(words_a, words_b) or _within(words_b, words_a) or _family(a.label) != _family(b.label):
+        if _within(words_a, words_b) or _within(words_b, words_a) or (
+                _family(a.label, where) != _family(b.label, where)):
             return False
         return not (_mentioned(a, b) or _mentioned(b, a))
     return a.key != b.key
@@ -210,9 +212,12 @@ def _within(words: list[str], other: list[str]) -> bool:
     return all(any(o.startswith(w) for o in other) for w in words)
 
 
-def _family(label: str) -> str:
+def _family(label: str, where: bool = False) -> str:
     """Labels whose names can answer the same question: spaCy often calls a person an
-    organisation, never a place a nationality."""
+    organisation, never a place a nationality. Asked "where", an organisation's name is a
+    place (spaCy calls a village it does not know an organisation)."""
+    if where and label == "ORG":
+        return "place"
     if label in ("PERSON", "ORG"):
         return "agent"
     return "place" if label in PLACE_LABELS else label

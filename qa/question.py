@@ -58,3 +58,11 @@ def ruled_out(question: str) -> frozenset[str]:
         if pattern.search(question):
             return labels - {"PERCENT"} if _SHARE.search(question) else labels
     return frozenset()
+
+
+_WHERE = re.compile(r"\s*(where|in (what|which) (town|city|village|country|place|region))\b", re.I)
+
+
+def asks_where(question: str) -> bool:
+    """Whether the question asks for a place."""
+    return _WHERE.match(question) is not None

@@ -279,3 +279,9 @@ def test_a_value_of_a_kind_the_question_rules_out_neither_answers_nor_disagrees(
 def test_question_words_rule_out_kinds_of_value(question: str, out: str, allowed: str) -> None:
     assert out in ruled_out(question) and allowed not in ruled_out(question)
     assert ruled_out("What was said?") == frozenset()
+
+
+def test_asked_where_an_organisation_label_is_read_as_a_place(passages) -> None:
+    spans = [span(passages, "e", "Asian and Oceanian Affairs Bureau"), span(passages, "a", "Beijing")]
+    assert weighed("Where is Kanai?", spans)[1]
+    assert not weighed("Who has Kanai?", spans)[1]
