@@ -7,6 +7,7 @@ SETTINGS and can be overridden on the command line:
     python -m train.reader --init=resume                    # continue train/out/ckpt.pt
     python -m train.reader --init=shipped --examples=60000  # continue from the committed weights
     python -m train.reader --export                         # write train/out/ckpt.pt into qa/reader_model
+    python -m train.reader --init=shipped --eval_only       # score weights on the held-out examples
     python -m train.reader --device=cuda --passes=2 ...     # on a GPU: the same script
 
 Data: every file in ../shared/train (see its README; never anything under ../shared/eval).
@@ -72,6 +73,7 @@ SETTINGS: dict = {
     "device": "auto",          # auto | cpu | cuda
     "bf16": True,
     "export": False,
+    "eval_only": False,        # only score the weights --init names on the held-out examples
 }
 
 
@@ -388,6 +390,9 @@ def main(argv: list[str]) -> None:
                            for e in rng.sample(one_pass, len(one_pass))]
     held = make_examples(held_records, settings, random.Random(settings["seed"] + 1))
     held = held[: settings["eval_questions"]]
+    if settings["eval_only"]:
+        print(json.dumps({"init": settings["init"], **evaluate(model, tokenizer, held, settings)}))
+        return
     print(f"{len(train_records):,} train and {len(held_records):,} held-out records; "
           f"{len(one_pass):,} train examples with made negatives; schedule over "
           f"{settings['examples']:,}", flush=True)
