@@ -7,14 +7,17 @@ A disagreement is claimed when two sources give values that cannot both hold (de
 by qa.positions from what the values are) and the weaker of the two readings is at least
 `disagree` confident. This script picks `disagree` the way RAMDocs and ConflictBank make
 misinformation: from each held-out answerable question whose answer is a name, a number
-or a year, three pairs of "sources" are made and each is read by the reader:
+or a year, four pairs of "sources" are made and each is read by the reader:
 
 - disagree: its paragraph, and a copy where the answer is swapped for another value of
   the same kind from the same article (the reader should find both values);
 - agree: its paragraph, and the answer's sentence alone, a second report of the same
   fact in fewer words (any claimed disagreement is a false alarm);
 - unrelated: its paragraph, and another paragraph of its article that does not hold the
-  answer (a value read there is a wrong answer; a disagreement is a false alarm).
+  answer (a value read there is a wrong answer; a disagreement is a false alarm);
+- silent: its paragraph, and the same paragraph without the answer's sentences: a second
+  report of the same event that does not give this fact, the hardest case in news (the
+  other numbers and names of the story are all there to be misread).
 
 Two values "differ" when they are of one kind (train.reader.typed_values) and neither
 holds the other's words, the same test qa.positions applies to names and numbers. The
@@ -61,7 +64,7 @@ def differ(a: str, b: str) -> bool:
 
 
 def made_pairs(held: list[dict], rng: random.Random) -> list[dict]:
-    """Per usable question: the three pairs of texts, labelled."""
+    """Per usable question: its paragraph and the four texts paired with it, labelled."""
     pools: dict[str, dict[str, set[str]]] = {}
     paragraphs: dict[str, list[str]] = {}
     for r in held:
@@ -83,11 +86,12 @@ def made_pairs(held: list[dict], rng: random.Random) -> list[dict]:
         swapped = context.replace(answer, rng.choice(others))
         sentence = next((s for s in context.split(". ") if answer in s), "")
         unrelated = [p for p in paragraphs[r["title"]] if answer.lower() not in p.lower()]
-        if not sentence or not unrelated or without_answer(context, [answer]) is None:
+        silent = without_answer(context, [answer])
+        if not sentence or not unrelated or silent is None:
             continue
         cases.append({"id": r["id"], "question": r["question"], "answer": answer, "texts": {
             "own": context, "disagree": swapped, "agree": sentence.strip() + ".",
-            "unrelated": rng.choice(unrelated)}})
+            "unrelated": rng.choice(unrelated), "silent": silent}})
     return cases
 
 
@@ -99,7 +103,7 @@ def read_cases(reader: Reader, cases: list[dict]) -> list[dict]:
         read = {k: (case["texts"][k][r.start:r.end], r.confidence)
                 for k, r in zip(names, readings, strict=True)}
         own_text, own_conf = read["own"]
-        for kind in ("disagree", "agree", "unrelated"):
+        for kind in ("disagree", "agree", "unrelated", "silent"):
             text, conf = read[kind]
             rows.append({"id": case["id"], "kind": kind, "differ": differ(own_text, text),
                          "stronger": max(own_conf, conf), "weaker": min(own_conf, conf),
@@ -156,11 +160,14 @@ def main(argv: list[str]) -> None:
         "rule": "values differ, the stronger reading >= threshold, the weaker >= disagree",
         "target_false_alarms": TARGET_FALSE_ALARMS,
         "fitted_on": len(halves[0]), "checked_on": len(halves[1]),
-        "checked": {"recall": check["recall"], "false_alarms": check["false_alarms"]},
+        "checked": {"recall": check["recall"], "false_alarms": check["false_alarms"], **{
+            f"false_alarms_{kind}": round(flagged([r for r in halves[1] if r["kind"] == kind], "weaker",
+                                                  chosen["threshold"], answer_at), 4)
+            for kind in ("agree", "unrelated", "silent")}},
         "curve": {rule: [p for p in points if p["threshold"] * 50 % 5 == 0] for rule, points in fit.items()},
         "data": "held-out articles of ../shared/train: per question its paragraph with a copy whose "
-                "answer is swapped (disagree), with the answer's sentence alone (agree), and with "
-                "another paragraph of its article (unrelated)",
+                "answer is swapped (disagree), with the answer's sentence alone (agree), with "
+                "another paragraph of its article (unrelated), and without its answer sentence (silent)",
     }
     path.write_text(json.dumps(calibration, indent=2) + "\n")
     print(json.dumps(calibration["verdict"]["checked"]), f"at disagree={chosen['threshold']}")
