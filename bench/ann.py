@@ -33,8 +33,8 @@ K = 10
 
 def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(chunk ids, vectors) of the live chunks of the index, from all its segments."""
-    from index import database
-    from index.segments import Segment
+    from index.folder import sqlite as database
+    from index.folder.segments import Segment
 
     db = database.connect(index_dir / "index.sqlite")
     try:
@@ -56,7 +56,7 @@ def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def question_vectors(n: int) -> np.ndarray:
     from bench.corpus import questions
-    from index.embedder import load_embedder
+    from index.model.embedder import load_embedder
 
     every = questions()
     step = max(1, len(every) // n)

@@ -65,8 +65,9 @@ def build_worker(articles: Path, location: str, workers: int, pool: str, adds: i
                  out: Path) -> None:
     """Build `location` from `articles` with `workers` in `pool`; time embedding apart from
     the rest; then `adds` single-article adds. Writes one JSON object to `out`."""
-    from index import Index, store
-    from index import workers as workers_mod
+    from index import Index
+    from index.folder import store
+    from index.ingest import workers as workers_mod
 
     if pool == "processes":
         workers_mod.ray_installed = lambda: False  # as if Ray were not installed
@@ -112,7 +113,7 @@ def _store_modules(store_module) -> list:
     when that kind is installed."""
     modules = [store_module]
     try:
-        from index import postgres
+        from index.postgres import store as postgres
 
         modules.append(postgres)
     except ImportError:
@@ -123,9 +124,9 @@ def _store_modules(store_module) -> list:
 def base_rows(articles: Path, cache: Path) -> None:
     """The corpus's articles embedded once (1 worker) into `cache`: the rows every
     synthetic index is replicated from."""
-    from index.articles import read_paths
-    from index.embedder import configured_model
-    from index.workers import embed_articles
+    from index.ingest.articles import read_paths
+    from index.ingest.workers import embed_articles
+    from index.model.embedder import configured_model
 
     read, _ = read_paths([articles])
     rows = embed_articles(configured_model(), read, 1).rows
@@ -135,8 +136,9 @@ def base_rows(articles: Path, cache: Path) -> None:
 def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
     """Write `size` chunks of replicated articles with synthetic vectors into `location`,
     through the store's own write path (only `embed_articles` is replaced)."""
-    from index import Index, store
-    from index.workers import Embedding
+    from index import Index
+    from index.folder import store
+    from index.ingest.workers import Embedding
 
     base = pickle.loads(rows_file.read_bytes())
     batch: dict[str, tuple] = {}  # the rows of the write in progress, by article id

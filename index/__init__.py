@@ -9,14 +9,8 @@
     idx.compact()                         # optional: one segment, replaced chunks dropped
 """
 
-from index.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
-from index.chunking import Chunk
-from index.ids import Renamed
-from index.links import is_url
-from index.lock import IndexLocked
-from index.names import clean_id, counted, shown
-from index.nlp import Entity, Sentence
-from index.store import (
+from index.folder.lock import IndexLocked
+from index.folder.store import (
     DiskFull,
     EmbedderMismatch,
     Index,
@@ -28,6 +22,12 @@ from index.store import (
     default_index_dir,
     open_default,
 )
+from index.ingest.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
+from index.ingest.chunking import Chunk
+from index.ingest.ids import Renamed
+from index.ingest.links import is_url
+from index.ingest.nlp import Entity, Sentence
+from index.names import clean_id, counted, shown
 
 __all__ = [
     "SUPPORTED_SUFFIXES", "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index",

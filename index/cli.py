@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from index.check import holds_index, inspect
+from index.folder.check import holds_index, inspect
+from index.folder.lock import IndexLocked
+from index.folder.store import Index, IndexError_, Report, Status, default_index_dir
+from index.ingest.workers import WorkersFailed
 from index.location import is_postgres, masked
-from index.lock import IndexLocked
 from index.names import shown
-from index.store import Index, IndexError_, Report, Status, default_index_dir
-from index.workers import WorkersFailed
 
 EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
@@ -116,7 +116,7 @@ def _check_or_repair(args: argparse.Namespace) -> int:
         findings = inspect(folder)
         _emit(findings, args.json)
         return 0 if findings.healthy else 1
-    from index.repair import repair
+    from index.folder.repair import repair
 
     with _progress(args) as progress:
         result = repair(folder, progress)
@@ -133,7 +133,7 @@ def _check_postgres(args: argparse.Namespace, location: str) -> int:
     if args.command == "check" or not findings.healthy:
         _emit(findings, args.json)
         return 0 if findings.healthy else 1
-    from index.repair import Repair
+    from index.folder.repair import Repair
 
     _emit(Repair(index.path), args.json)
     return 0

@@ -6,7 +6,7 @@ Each message says what went wrong and what to do; the command line prints it as 
 
 from __future__ import annotations
 
-from index.lock import IndexLocked
+from index.folder.lock import IndexLocked
 
 
 class IndexError_(Exception):

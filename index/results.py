@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from index.articles import Article, Skipped
-from index.chunking import Chunk
-from index.ids import Renamed
+from index.ingest.articles import Article, Skipped
+from index.ingest.chunking import Chunk
+from index.ingest.ids import Renamed
+from index.ingest.nlp import Entity, Sentence
 from index.names import counted, shown
-from index.nlp import Entity, Sentence
 
 # Ids listed by name in a human summary; --json lists them all.
 NAMED_IDS = 10
@@ -45,7 +45,7 @@ class Report:
     removed_ids: tuple[str, ...] = field(default=(), repr=False)
     renamed: tuple[Renamed, ...] = ()
     workers: int = 0  # that split and embedded the articles; 0 when none were
-    pool: str = ""  # where they ran: in-process, ray or processes (see index.workers)
+    pool: str = ""  # where they ran: in-process, ray or processes (see index.ingest.workers)
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -19,10 +19,10 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from index.articles import SUPPORTED_SUFFIXES, reason_of
-from index.lock import IndexLocked
+from index.folder.lock import IndexLocked
+from index.folder.store import Index, Report
+from index.ingest.articles import SUPPORTED_SUFFIXES, reason_of
 from index.names import shown
-from index.store import Index, Report
 
 log = logging.getLogger(__name__)
 

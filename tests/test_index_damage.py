@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from index import Article, Index, IndexDamaged
-from index.check import inspect
-from index.repair import repair
-from index.segments import number_of
+from index.folder.check import inspect
+from index.folder.repair import repair
+from index.folder.segments import number_of
 from tests.conftest import REPO, SEEDS, copy_index, python_env
 
 

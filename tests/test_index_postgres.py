@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from index import Article, EmbedderMismatch, Index, IndexError_, pglexical
-from index.embedder import load_embedder
-from index.postgres import PostgresIndex
+from index import Article, EmbedderMismatch, Index, IndexError_
+from index.model.embedder import load_embedder
+from index.postgres import bm25 as pglexical
+from index.postgres.store import PostgresIndex
 from tests.conftest import database_uri
 
 SEED_000 = "000_51fa7298afb77037"

@@ -24,7 +24,7 @@ from gradio_client.exceptions import AuthenticationError
 from playwright.sync_api import Browser, expect
 
 from index import IndexError_
-from index.lock import WriteLock
+from index.folder.lock import WriteLock
 from tests.conftest import REPO, Child, copy_index, python_env
 from tests.test_ui_browser import browser  # noqa: F401  (the module's one Chromium)
 from ui.app import upload

@@ -93,7 +93,7 @@ class Backend:
 
     def add_url(self, url: str, progress: Progress | None = None,
                 replace: bool = False) -> Report:
-        """Fetch a web page or PDF and index it with its metadata (see `index.links`); a
+        """Fetch a web page or PDF and index it with its metadata (see `index.ingest.links`); a
         link that cannot be fetched or read is the report's one skipped line."""
         self._writable()
         url = url.strip()

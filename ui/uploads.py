@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path, PureWindowsPath
 
 from index import Skipped
-from index.articles import SUPPORTED_SUFFIXES
+from index.ingest.articles import SUPPORTED_SUFFIXES
 from index.names import FALLBACK_ID, clean_part
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -12,10 +12,10 @@ server, `watch` and build on any machine reads and writes one database at once.
 - Writes: articles are read and embedded outside any transaction (the slow part, so a
   long build holds no lock), then one short transaction takes an advisory lock per
   article id (two writers of one article queue, writers of different ones do not),
-  settles the ids (`index.ids.assign`) and the unchanged articles again under those
+  settles the ids (`index.ingest.ids.assign`) and the unchanged articles again under those
   locks, replaces rows and commits. A writer killed at any point leaves nothing half
   written: PostgreSQL rolls its transaction back.
-- Lexical search is BM25 computed in SQL from term frequencies (see `index.pglexical`).
+- Lexical search is BM25 computed in SQL from term frequencies (see `index.postgres.bm25`).
 
 psycopg and pgvector are imported only here, and only when a `postgresql://` index is
 opened: the folder index never needs them.
@@ -34,20 +34,20 @@ from typing import Any
 
 import numpy as np
 
-from index import pglexical
-from index import pgtables as tables
-from index.articles import Article, Skipped
-from index.check import Findings, Problem, one_line
-from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
-from index.embedder import Embedder, configured_model, load_embedder
 from index.errors import DiskFull, IndexBusy, IndexError_, refuse_unreadable
-from index.ids import assign
-from index.links import read_sources
+from index.folder.check import Findings, Problem, one_line
+from index.ingest.articles import Article, Skipped
+from index.ingest.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
+from index.ingest.ids import assign
+from index.ingest.links import read_sources
+from index.ingest.skips import remember as remember_skips
+from index.ingest.skips import remembered
+from index.ingest.workers import Embedding, embed_articles
 from index.location import masked, split_schema
+from index.model.embedder import Embedder, configured_model, load_embedder
+from index.postgres import bm25 as pglexical
+from index.postgres import tables
 from index.results import Passage, Report, Status
-from index.skips import remember as remember_skips
-from index.skips import remembered
-from index.workers import Embedding, embed_articles
 
 Progress = Callable[[int, int], None]
 # How long a write waits for another writer of the same articles before IndexBusy, when
@@ -100,7 +100,7 @@ class _Target:
 
 
 class PostgresIndex:
-    """An index in a PostgreSQL database: the same public methods as `index.store.Index`."""
+    """An index in a PostgreSQL database: the same public methods as `index.folder.store.Index`."""
 
     kind = "postgres"
 
@@ -239,7 +239,7 @@ class PostgresIndex:
               replace: bool = False, workers: int = 1) -> Report:
         """As `Index.build`: every article under the paths and at the links; unchanged ones
         are not embedded again; with prune, articles not found under the paths go.
-        `workers` > 1 splits and embeds in Ray actors or processes (`index.workers`)."""
+        `workers` > 1 splits and embeds in Ray actors or processes (`index.ingest.workers`)."""
         started = time.perf_counter()
         articles, skipped, _ = read_sources(paths, Path(root) if root else None)
         return self._write(articles, [], skipped, progress, started, replace=replace,

@@ -15,7 +15,7 @@
 Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
 a weight depends on the average chunk length of the whole index, which every write
 changes, so stored weights drift and would need rewriting; term frequencies never do.
-`index.pglexical` scores them at query time, exactly as the folder index does.
+`index.postgres.bm25` scores them at query time, exactly as the folder index does.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from index.articles import Article
-from index.chunking import Chunk
-from index.lexical import terms
-from index.nlp import Entity, Sentence
-from index.pglexical import terms_of
+from index.folder.postings import terms
+from index.ingest.articles import Article
+from index.ingest.chunking import Chunk
+from index.ingest.nlp import Entity, Sentence
+from index.postgres.bm25 import terms_of
 
 SCHEMA_VERSION = 1
 TABLES = ("meta", "documents", "chunks", "postings", "vocabulary", "sentences", "entities",
@@ -127,14 +127,14 @@ def hashes(conn: Connection, doc_ids: Iterable[str] | None = None) -> dict[str, 
 
 
 def sources(conn: Connection, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(path, content hash) of the documents named: `index.ids.assign`'s lookup."""
+    """(path, content hash) of the documents named: `index.ingest.ids.assign`'s lookup."""
     rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE doc_id = ANY(%s)",
                         (list(doc_ids),))
     return {doc_id: (path or "", content_hash) for doc_id, path, content_hash in rows}
 
 
 def numbered_sources(conn: Connection, doc_id: str) -> dict[str, tuple[str, str]]:
-    """The same for `doc_id-2`, `doc_id-3`, ...: `index.ids.assign`'s siblings."""
+    """The same for `doc_id-2`, `doc_id-3`, ...: `index.ingest.ids.assign`'s siblings."""
     rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE starts_with(doc_id, %s) "
                         "AND substr(doc_id, %s) ~ '^[0-9]+$'", (doc_id + "-", len(doc_id) + 2))
     return {d: (path or "", content_hash) for d, path, content_hash in rows}
@@ -177,7 +177,7 @@ def _storable_json(value: object) -> object:
 
 def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                      ) -> tuple[int, int, Counter[str]]:
-    """COPY the articles with their chunks (`rows` as `index.workers.embed_articles` gives
+    """COPY the articles with their chunks (`rows` as `index.ingest.workers.embed_articles` gives
     them, chunk ids final); (chunks, BM25 length, chunks per term) added."""
     added_chunks = added_length = 0
     holding: Counter[str] = Counter()

@@ -4,7 +4,7 @@ Like Lucene's CheckIndex and SQLite's `PRAGMA integrity_check`: every file the
 index is made of is read and checked against the others, and each problem names
 its file. `Index.open` runs this when its own cheaper checks fail, so the one
 message a person sees lists everything, not the first symptom; `python -m index
-check` runs it on demand. Mending is `index.repair`'s job, and only on request.
+check` runs it on demand. Mending is `index.folder.repair`'s job, and only on request.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import TypeVar
 import faiss
 import numpy as np
 
-from index import database
-from index.lexical import Postings
+from index.folder import sqlite as database
+from index.folder.postings import Postings
+from index.folder.segments import Segment, files, number_of
 from index.names import counted
-from index.segments import Segment, files, number_of
 
 T = TypeVar("T")
 

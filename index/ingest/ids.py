@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from index.articles import Article, Skipped
+from index.ingest.articles import Article, Skipped
 from index.names import numbered, shown
 
 # (doc_id -> (path, content hash)) of the rows the index holds for the ids asked

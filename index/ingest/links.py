@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.articles import (
+from index.ingest.articles import (
     MAX_FILE_BYTES,
     Article,
     Skipped,

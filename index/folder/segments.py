@@ -24,7 +24,7 @@ from typing import BinaryIO
 import faiss
 import numpy as np
 
-from index.lexical import Postings
+from index.folder.postings import Postings
 
 MERGE_CAP = 16_384
 

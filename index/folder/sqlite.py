@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 import numpy as np
 
-from index.articles import Article
-from index.chunking import Chunk
-from index.nlp import Entity, Sentence
+from index.ingest.articles import Article
+from index.ingest.chunking import Chunk
+from index.ingest.nlp import Entity, Sentence
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -14,7 +14,7 @@ list and generation N+1 in one SQLite transaction. Until that commit readers use
 N; a writer killed before it leaves N as it was (and an orphan file the next
 write removes). Readers check the number at each snapshot and load only the
 segments they lack, so a long-running page sees new articles without a restart.
-See `index.segments` for why writes never rewrite what the index already holds.
+See `index.folder.segments` for why writes never rewrite what the index already holds.
 """
 
 from __future__ import annotations
@@ -34,24 +34,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import database
-from index.articles import Article, Skipped
-from index.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
-from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
-from index.embedder import Embedder, configured_model, load_embedder
 from index.errors import (
     DiskFull,
     EmbedderMismatch,  # noqa: F401  (re-exported: index/__init__ imports it from here)
     IndexError_,
     refuse_unreadable,
 )
-from index.ids import assign
-from index.lexical import LexicalIndex, terms
-from index.links import read_sources
-from index.location import default_location, is_postgres
-from index.lock import WriteLock
-from index.results import Passage, Report, Status
-from index.segments import (
+from index.folder import sqlite as database
+from index.folder.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
+from index.folder.lock import WriteLock
+from index.folder.postings import LexicalIndex, terms
+from index.folder.segments import (
     Segment,
     files,
     free_number,
@@ -60,9 +53,16 @@ from index.segments import (
     one_search_thread,
     write_atomically,
 )
-from index.skips import remember as remember_skips
-from index.skips import remembered
-from index.workers import Embedding, embed_articles
+from index.ingest.articles import Article, Skipped
+from index.ingest.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
+from index.ingest.ids import assign
+from index.ingest.links import read_sources
+from index.ingest.skips import remember as remember_skips
+from index.ingest.skips import remembered
+from index.ingest.workers import Embedding, embed_articles
+from index.location import default_location, is_postgres
+from index.model.embedder import Embedder, configured_model, load_embedder
+from index.results import Passage, Report, Status
 
 SCHEMA_VERSION = 2
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -74,7 +74,7 @@ QUICK_CHECK_MAX_BYTES = 64 * 2**20
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 Progress = Callable[[int, int], None]
 if TYPE_CHECKING:
-    from index.postgres import PostgresIndex
+    from index.postgres.store import PostgresIndex
 
 
 class IndexDamaged(IndexError_):
@@ -136,7 +136,7 @@ class _Generation:
 class Index:
     """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
 
-    kind = "folder"  # `index.postgres.PostgresIndex` is the other
+    kind = "folder"  # `index.postgres.store.PostgresIndex` is the other
 
     def __init__(self, path: Path, embedder_name: str, manifest: dict,
                  create: bool = False) -> None:
@@ -162,7 +162,7 @@ class Index:
         `PostgresIndex` (same methods), anything else a folder."""
         location = path or default_location()
         if is_postgres(location):
-            from index.postgres import PostgresIndex
+            from index.postgres.store import PostgresIndex
 
             return PostgresIndex.open(str(location), embedder, create)
         folder = Path(location)
@@ -354,14 +354,14 @@ class Index:
               progress: Progress | None = None, root: str | Path | None = None,
               replace: bool = False, workers: int = 1) -> Report:
         """Index every article under the paths and at the links (`https://...`, see
-        `index.links`); unchanged articles are not embedded again.
+        `index.ingest.links`); unchanged articles are not embedded again.
 
         With prune, articles no longer found under the paths are removed. Files named
         directly get ids relative to `root` when given (a watched folder), else their name.
         An id that belongs to another article is never taken over unless `replace`: the
-        newcomer is kept apart as `id-2` (see `index.ids`). A file that cannot be read,
+        newcomer is kept apart as `id-2` (see `index.ingest.ids`). A file that cannot be read,
         parsed or split is skipped with its reason; the others go in. `workers` > 1 splits
-        and embeds in that many Ray actors or processes (see `index.workers`).
+        and embeds in that many Ray actors or processes (see `index.ingest.workers`).
         """
         started = time.perf_counter()
         articles, skipped, files = read_sources(paths, Path(root) if root else None)

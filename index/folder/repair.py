@@ -21,13 +21,13 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index import database
-from index.articles import Article, Skipped, read_paths
-from index.check import DATABASE, MANIFEST, Problem, holds_index, inspect, read_manifest
-from index.lock import WriteLock
+from index.folder import sqlite as database
+from index.folder.check import DATABASE, MANIFEST, Problem, holds_index, inspect, read_manifest
+from index.folder.lock import WriteLock
+from index.folder.segments import number_of, write_atomically
+from index.folder.store import Index, IndexError_
+from index.ingest.articles import Article, Skipped, read_paths
 from index.names import counted
-from index.segments import number_of, write_atomically
-from index.store import Index, IndexError_
 
 STAGING = "repairing"
 

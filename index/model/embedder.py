@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.bert import Bert, padded, supports
+from index.model.bert import Bert, padded, supports
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -77,7 +77,7 @@ class Embedder:
     """One model; construct through `load_embedder` so a process loads it once.
 
     Two runtimes for one model: questions (`encode`) go through the numpy encoder of
-    `index.bert` where the model is a plain BERT with mean pooling (all-MiniLM is), so
+    `index.model.bert` where the model is a plain BERT with mean pooling (all-MiniLM is), so
     that answering never imports torch; ingest (`encode_with_spans`) goes through
     sentence-transformers, loaded at the first write, where torch's batched bfloat16
     kernels pay off. Any other model uses sentence-transformers for both."""
@@ -155,7 +155,7 @@ class Embedder:
 
 class _Questions:
     """A sentence-transformers folder of Transformer (BERT) -> mean Pooling -> Normalize,
-    run by `index.bert`: the same vectors as sentence-transformers gives, without torch."""
+    run by `index.model.bert`: the same vectors as sentence-transformers gives, without torch."""
 
     def __init__(self, folder: Path, window: int, dimension: int) -> None:
         from tokenizers import Tokenizer
