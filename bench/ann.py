@@ -33,13 +33,13 @@ K = 10
 
 def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(chunk ids, vectors) of the live chunks of the index, from all its segments."""
-    from index.folder import sqlite as database
+    from index.folder import sqlite
     from index.folder.segments import Segment
 
-    db = database.connect(index_dir / "index.sqlite")
+    db = sqlite.connect(index_dir / "index.sqlite")
     try:
-        listed = json.loads(database.get_meta(db, "segments", "[]"))
-        dead = database.dead_chunks(db)
+        listed = json.loads(sqlite.get_meta(db, "segments", "[]"))
+        dead = sqlite.dead_chunks(db)
     finally:
         db.close()
     if not listed:

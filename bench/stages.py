@@ -1,6 +1,6 @@
 """Where an index write spends its time, measured without changing the index code.
 
-`StageTimers` wraps the functions `index.folder.store` calls at each stage of a write
+`StageTimers` wraps the functions a folder index's write calls at each stage
 (reading, spaCy, chunking, embedding, BM25, FAISS, SQLite) with timers for as long
 as it is active, and restores them afterwards. Time is counted exclusively: a
 stage nested in another (the embedder's tokenizer inside chunking, the forward
@@ -27,7 +27,7 @@ _FUNCTIONS = [
     ("index.folder.segments:Segment", "load", "segment: read files (merge)"),
     ("index.folder.segments:Segment", "merged", "segment: merge"),
     ("index.folder.segments:Segment", "save", "segment: write files + fsync"),
-    ("index.folder.store:Index", "_load_generation", "reader: load new segments"),
+    ("index.folder.store:FolderIndex", "_load_generation", "reader: load new segments"),
     ("index.folder.sqlite", "insert_document", "SQLite: insert rows"),
     ("index.folder.sqlite", "delete_documents", "SQLite: delete rows"),
     ("index.folder.sqlite", "hashes", "SQLite: read hashes"),
@@ -96,10 +96,10 @@ class StageTimers:
 
     def _patch_sqlite(self) -> None:
         """Time COMMIT on the connections the index opens for writing."""
-        import index.folder.sqlite as database
+        from index.folder import sqlite
 
         timers = self
-        connect = database.connect
+        connect = sqlite.connect
 
         class TimedConnection:
             def __init__(self, inner: Any) -> None:
@@ -113,7 +113,7 @@ class StageTimers:
             def __getattr__(self, name: str) -> Any:
                 return getattr(self._inner, name)
 
-        self._patch(database, "connect", lambda path, **kw: TimedConnection(connect(path, **kw)))
+        self._patch(sqlite, "connect", lambda path, **kw: TimedConnection(connect(path, **kw)))
 
     def _patch_forward_pass(self) -> None:
         """The model's encode inside encode_with_spans is the transformer forward pass."""

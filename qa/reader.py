@@ -32,7 +32,7 @@ import numpy as np
 
 from index import Passage
 from index.model.bert import Bert, padded
-from index.model.embedder import autocast, configured_precision
+from index.model.precision import autocast, configured_precision
 from qa.spans import best_span, trim
 from qa.windows import Window
 

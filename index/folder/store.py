@@ -1,4 +1,4 @@
-"""An index folder: SQLite rows and the segments of vectors and postings that always agree.
+"""The folder kind of `index.store.Index`: SQLite rows and segments of vectors and postings that always agree.
 
 Layout of the folder:
 
@@ -15,6 +15,8 @@ N; a writer killed before it leaves N as it was (and an orphan file the next
 write removes). Readers check the number at each snapshot and load only the
 segments they lack, so a long-running page sees new articles without a restart.
 See `index.folder.segments` for why writes never rewrite what the index already holds.
+One process writes at a time (`index.folder.lock`); what both kinds do alike is in
+`index.store.Store`, which this class derives from.
 """
 
 from __future__ import annotations
@@ -24,26 +26,21 @@ import errno
 import json
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import numpy as np
 
-from index.errors import (
-    DiskFull,
-    EmbedderMismatch,  # noqa: F401  (re-exported: index/__init__ imports it from here)
-    IndexError_,
-    refuse_unreadable,
-)
-from index.folder import sqlite as database
-from index.folder.check import MANIFEST, holds_index, inspect, one_line, read_manifest, repair_command
+from index.display import counted, one_line
+from index.errors import ActionNeeded, DiskFull, IndexDamaged
+from index.folder import sqlite
+from index.folder.check import MANIFEST, holds_index, inspect, read_manifest, repair_command
 from index.folder.lock import WriteLock
-from index.folder.postings import LexicalIndex, terms
+from index.folder.postings import LexicalIndex
 from index.folder.segments import (
     Segment,
     files,
@@ -54,40 +51,20 @@ from index.folder.segments import (
     write_atomically,
 )
 from index.ingest.articles import Article, Skipped
-from index.ingest.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
-from index.ingest.ids import assign
-from index.ingest.links import read_sources
+from index.ingest.claims import assign
 from index.ingest.skips import remember as remember_skips
-from index.ingest.skips import remembered
-from index.ingest.workers import Embedding, embed_articles
-from index.location import default_location, is_postgres
-from index.model.embedder import Embedder, configured_model, load_embedder
-from index.results import Passage, Report, Status
+from index.ingest.terms import terms
+from index.model.embedder import Embedder, configured_model
+from index.results import Findings, Repair, Report
+from index.store import Location, Progress, Rows, Store, Tally, split_removals
 
 SCHEMA_VERSION = 2
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # `PRAGMA quick_check` on open reads the whole database: 0.3 s warm and 5 s cold for 300 MB
 # (about 100k chunks). Larger databases skip it on open; damage found later while reading
 # is still reported as IndexDamaged, and `python -m index check` always checks every page.
 QUICK_CHECK_MAX_BYTES = 64 * 2**20
 # Errors of a write that mean the disk (or the file size limit) is full.
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-Progress = Callable[[int, int], None]
-if TYPE_CHECKING:
-    from index.postgres.store import PostgresIndex
-
-
-class IndexDamaged(IndexError_):
-    """Files of the index are missing, unreadable or disagree: nothing is written to it
-    until `python -m index repair` has rebuilt it. `problems` lists what `check` found."""
-
-    def __init__(self, folder: Path, problems: Sequence[object], cause: str = "") -> None:
-        self.problems = tuple(problems)
-        shown = [p.summary() for p in self.problems[:4]] or [cause]
-        more = f"; and {len(self.problems) - 4} more" if len(self.problems) > 4 else ""
-        super().__init__(f"index {folder} is damaged: {'; '.join(shown)}{more}. Nothing was "
-                         f"written to it; run `{repair_command(folder)}` to rebuild it from "
-                         f"what remains (damaged files are moved aside, not deleted)")
 
 
 class _Unreadable(Exception):
@@ -96,33 +73,16 @@ class _Unreadable(Exception):
 
 def _damaged(folder: Path, cause: str) -> IndexDamaged:
     """IndexDamaged listing every problem `check` finds, or `cause` when it finds none."""
-    return IndexDamaged(folder, inspect(folder, "quick_check").problems, cause)
+    return IndexDamaged(folder, inspect(folder, "quick_check").problems, cause,
+                        repair_command(folder))
 
 
-def default_index_dir() -> str | Path:
-    """NEWSQA_INDEX if set (a folder or a `postgresql://` URI), else
-    ~/.local/share/newsqa/index (XDG_DATA_HOME respected). Show it with `masked`."""
-    return default_location()
-
-
-def open_default(path: str | Path | None = None,
-                 log: Callable[[str], None] | None = None) -> Index | PostgresIndex:
-    """The index a question is asked of. Only the default folder, the first time it is
-    used, is built from the seeds; a folder or database named by `path` or NEWSQA_INDEX
-    must already hold an index (a typo must not become a new index), and nothing here
-    writes to one that exists, even when all its articles were removed."""
-    if path or os.environ.get("NEWSQA_INDEX"):
-        return Index.open(path or default_location(), create=False)
-    folder = default_index_dir()
-    if holds_index(folder) or not SEEDS_DIR.is_dir():
-        return Index.open(folder)
-    index = Index.open(folder)
-    if log:
-        log(f"index {index.path} is new; adding the articles in {SEEDS_DIR}")
-    report = index.add([SEEDS_DIR])
-    if log:
-        log(report.headline())
-    return index
+def _existing(location: Location) -> Path:
+    """The folder at `location`, which must hold an index for check and repair."""
+    folder = Path(location)
+    if not holds_index(folder):
+        raise ActionNeeded(f"no index at {folder}")
+    return folder
 
 
 @dataclass
@@ -133,75 +93,76 @@ class _Generation:
     lexical: LexicalIndex
 
 
-class Index:
+class FolderIndex(Store):
     """A folder of indexed articles: `Index.open(dir)`, then `add`, `remove`, `build`, search."""
 
-    kind = "folder"  # `index.postgres.store.PostgresIndex` is the other
+    kind: ClassVar[str] = "folder"
+    rows: ClassVar[Rows] = sqlite
+    path: Path
 
     def __init__(self, path: Path, embedder_name: str, manifest: dict,
                  create: bool = False) -> None:
-        self.path = path
-        self.embedder_name = embedder_name
-        self.manifest = manifest
-        self._db = database.connect(path / "index.sqlite", create=create)
-        self._lock = threading.RLock()
+        super().__init__(path, embedder_name, manifest)
+        self._conn = sqlite.connect(path / "index.sqlite", create=create)
         self._generation: _Generation | None = None
-        self._depth = 0
-        # Seconds a write queues behind another writer before IndexLocked; a long-running
-        # page sets this so that an upload waits for a build instead of failing.
-        self.write_wait = 0.0
+
+    # Opening ---------------------------------------------------------------
+
+    @staticmethod
+    def holds_index(folder: Path) -> bool:
+        """Whether any file of an index is in `folder`: such a folder is never made anew."""
+        return holds_index(folder)
 
     @classmethod
-    def open(cls, path: str | Path | None = None, embedder: str | None = None,
-             create: bool = True) -> Index | PostgresIndex:
-        """Open (or create) an index; an existing one must be opened with the embedder it
-        was built with. Opening checks that its files are whole and agree (IndexDamaged
-        lists every problem); a folder holding any file of an index is never made anew.
-
-        The one place where the kind is chosen: a `postgresql://` URI opens a
-        `PostgresIndex` (same methods), anything else a folder."""
-        location = path or default_location()
-        if is_postgres(location):
-            from index.postgres.store import PostgresIndex
-
-            return PostgresIndex.open(str(location), embedder, create)
+    def open(cls, location: Location, embedder: str | None = None,
+             create: bool = True) -> FolderIndex:
+        """Open (or create) the index in the folder; an existing one must be opened with the
+        embedder it was built with. Opening checks that its files are whole and agree
+        (IndexDamaged lists every problem); a folder holding any file of an index is never
+        made anew."""
         folder = Path(location)
         name = Embedder.canonical(embedder or configured_model())
-        manifest_path = folder / MANIFEST
         if holds_index(folder):
             try:
                 manifest = read_manifest(folder)
             except ValueError as error:
                 raise _damaged(folder, str(error)) from None
-            refuse_unreadable(folder, manifest, SCHEMA_VERSION, name, "folder")
+            cls.refuse_unreadable(folder, manifest, SCHEMA_VERSION, name, "folder")
             try:
                 index = cls(folder, name, manifest)
             except sqlite3.Error as error:
                 raise _damaged(folder, str(error)) from error
             return index._verified()
         if not create:
-            raise IndexError_(f"no index at {folder}: build one with "
-                              f"`python -m index build PATH --index {folder}`")
+            raise ActionNeeded(f"no index at {folder}: build one with "
+                               f"`python -m index build PATH --index {folder}`")
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = {"schema": SCHEMA_VERSION, "embedder": name,
-                    "dimension": load_embedder(name).dimension, "tokenizer": TOKENIZER,
-                    "chunk_max_tokens": DEFAULT_MAX_TOKENS}
-        write_atomically(manifest_path, json.dumps(manifest, indent=2).encode())
+        manifest = cls.new_manifest(SCHEMA_VERSION, name)
+        write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
         return cls(folder, name, manifest, create=True)
 
-    @property
-    def embedder(self) -> Embedder:
-        return load_embedder(self.embedder_name)
+    @classmethod
+    def check_at(cls, location: Location) -> Findings:
+        """Every problem of the folder's files, read without opening the index, which a
+        damaged one would refuse."""
+        return inspect(_existing(location))
+
+    @classmethod
+    def repair_at(cls, location: Location, progress: Progress | None = None) -> Repair:
+        """The folder rebuilt from what remains, if check finds problems (`index.folder.repair`)."""
+        from index.folder.repair import repair
+
+        return repair(_existing(location), progress)
 
     def close(self) -> None:
-        self._db.close()
+        self._conn.close()
 
-    def _verified(self) -> Index:
+    def _verified(self) -> FolderIndex:
         """Check on open what is cheap to check: SQLite's own quick_check on a database of
         ordinary size, then every segment of the current generation read and counted."""
         try:
             if (self.path / "index.sqlite").stat().st_size <= QUICK_CHECK_MAX_BYTES:
-                verdict = self._db.execute("PRAGMA quick_check").fetchone()[0]
+                verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":
                     raise _damaged(self.path, f"index.sqlite is damaged ({one_line(verdict)})")
             with self.snapshot():
@@ -214,26 +175,19 @@ class Index:
     # Reading ---------------------------------------------------------------
 
     @contextmanager
-    def snapshot(self) -> Iterator[Index]:
-        """Reads inside see one generation, even while a writer commits the next."""
-        with self._lock:
-            if self._depth:
-                yield self
-                return
-            try:
-                self._begin()
-                self._depth += 1
-                try:
-                    yield self
-                finally:
-                    self._depth -= 1
-            except sqlite3.DatabaseError as error:
-                if database.is_damage(error):
-                    raise _damaged(self.path, f"index.sqlite: {error}") from error
-                raise
-            finally:
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
+    def _read_transaction(self) -> Iterator[None]:
+        """A read transaction whose generation is loaded; SQLite's word that the file is
+        bad becomes IndexDamaged."""
+        try:
+            self._begin()
+            yield
+        except sqlite3.DatabaseError as error:
+            if sqlite.is_damage(error):
+                raise _damaged(self.path, f"index.sqlite: {error}") from error
+            raise
+        finally:
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
 
     def _begin(self) -> None:
         """Begin a read transaction whose generation is loaded.
@@ -244,90 +198,59 @@ class Index:
         at the new one, as Lucene's readers do when a commit lands under them. A file
         missing from the generation that is still current is damage."""
         while True:
-            self._db.execute("BEGIN")
-            number = int(database.get_meta(self._db, "generation", "0"))
+            self._conn.execute("BEGIN")
+            number = int(sqlite.get_meta(self._conn, "generation", "0"))
             if self._generation is not None and self._generation.number == number:
                 return
             try:
                 self._generation = self._load_generation(number)
                 return
             except _Unreadable as error:
-                self._db.execute("COMMIT")
-                if int(database.get_meta(self._db, "generation", "0")) == number:
+                self._conn.execute("COMMIT")
+                if int(sqlite.get_meta(self._conn, "generation", "0")) == number:
                     raise _damaged(self.path, str(error)) from error
+
+    def _loaded(self) -> _Generation:
+        """The generation of the open snapshot."""
+        assert self._generation is not None
+        return self._generation
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) pairs, best first."""
         query = vector.reshape(1, -1).astype(np.float32)
         with self.snapshot(), one_search_thread():
-            hits = [hit for segment in self._generation.segments.values()
+            hits = [hit for segment in self._loaded().segments.values()
                     for hit in segment.search(query, k)]
         return sorted(hits, key=lambda hit: (-hit[1], hit[0]))[:k]
 
     def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25) pairs, best first."""
         with self.snapshot():
-            return self._generation.lexical.search(terms(text), k)
+            return self._loaded().lexical.search(terms(text), k)
 
     def is_empty(self) -> bool:
         with self.snapshot():
-            return not any(s.size for s in self._generation.segments.values())
+            return not any(s.size for s in self._loaded().segments.values())
 
-    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
-        """Chunk rows by id; ids of chunks removed since are absent."""
-        with self.snapshot():
-            return database.chunks(self._db, list(chunk_ids))
+    def check(self) -> Findings:
+        """Every problem of the folder (`index.folder.check`), read without writing."""
+        return inspect(self.path)
 
-    def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
-        """The chunks with their article, sentences and entities, in the order asked."""
-        with self.snapshot():
-            found = database.chunks(self._db, list(chunk_ids))
-            docs: dict[str, tuple] = {}
-            result = []
-            for chunk_id in chunk_ids:
-                chunk = found.get(chunk_id)
-                if chunk is None:
-                    continue
-                if chunk.doc_id not in docs:
-                    spans, vectors = database.sentences(self._db, chunk.doc_id)
-                    docs[chunk.doc_id] = (database.article(self._db, chunk.doc_id), spans,
-                                          vectors, database.entities(self._db, chunk.doc_id))
-                article, spans, vectors, ents = docs[chunk.doc_id]
-                inside = [i for i, s in enumerate(spans) if s.end > chunk.start and s.start < chunk.end]
-                result.append(Passage(
-                    chunk, article, tuple(spans[i] for i in inside), vectors[inside],
-                    tuple(e for e in ents if e.start >= chunk.start and e.end <= chunk.end)))
-            return result
-
-    def article(self, doc_id: str) -> Article | None:
-        with self.snapshot():
-            return database.article(self._db, doc_id)
-
-    def documents(self) -> list[dict]:
-        """One row per article: doc_id, title, date, path, indexed_at, chunks."""
-        with self.snapshot():
-            return database.document_rows(self._db)
-
-    def status(self) -> Status:
-        with self.snapshot():
-            docs, n_chunks = database.counts(self._db)
-            generation = int(database.get_meta(self._db, "generation", "0"))
-            segments = len(_segment_list(self._db))
-            last = database.get_meta(self._db, "last_build")
-            skipped = remembered(database.get_meta(self._db, "skipped_files", "[]"))
-        size = _folder_bytes(self.path)
-        return Status(str(self.path), docs, n_chunks, self.embedder_name,
-                      int(self.manifest["dimension"]), self.manifest["tokenizer"],
-                      generation, segments, size, last, tuple(skipped))
+    def _tally(self) -> Tally:
+        docs, n_chunks = sqlite.counts(self._conn)
+        segments = len(_segment_list(self._conn))
+        return Tally(docs, n_chunks, int(sqlite.get_meta(self._conn, "generation", "0")),
+                     sqlite.get_meta(self._conn, "last_build"), _folder_bytes(self.path),
+                     segments, counted(segments, "segment"))
 
     def _load_generation(self, number: int) -> _Generation:
         """Only segments new to this reader are read from disk, and held ones are masked
         only with tombstones new since: after one add, a reader does work for one article."""
         held = self._generation.segments if self._generation else {}
-        dead = database.dead_chunks(self._db)
+        dead = sqlite.dead_chunks(self._conn)
         new_dead = np.setdiff1d(dead, self._generation.dead) if self._generation else dead
         segments = {}
-        for n, _ in _segment_list(self._db):
+        for n, _ in _segment_list(self._conn):
             if n in held:
                 segments[n] = held[n]
                 segments[n].drop(new_dead)
@@ -341,7 +264,7 @@ class Index:
                     from error
             segments[n].drop(dead)
         live = sum(s.size for s in segments.values())
-        rows = database.counts(self._db)[1]
+        rows = sqlite.counts(self._conn)[1]
         if live != rows:
             raise _Unreadable(f"generation {number} has {rows} chunks in index.sqlite but "
                               f"{live} in its segments")
@@ -350,55 +273,12 @@ class Index:
 
     # Writing ---------------------------------------------------------------
 
-    def build(self, paths: Iterable[str | Path], prune: bool = False,
-              progress: Progress | None = None, root: str | Path | None = None,
-              replace: bool = False, workers: int = 1) -> Report:
-        """Index every article under the paths and at the links (`https://...`, see
-        `index.ingest.links`); unchanged articles are not embedded again.
-
-        With prune, articles no longer found under the paths are removed. Files named
-        directly get ids relative to `root` when given (a watched folder), else their name.
-        An id that belongs to another article is never taken over unless `replace`: the
-        newcomer is kept apart as `id-2` (see `index.ingest.ids`). A file that cannot be read,
-        parsed or split is skipped with its reason; the others go in. `workers` > 1 splits
-        and embeds in that many Ray actors or processes (see `index.ingest.workers`).
-        """
-        started = time.perf_counter()
-        articles, skipped, files = read_sources(paths, Path(root) if root else None)
-        with WriteLock(self.path, self.write_wait):
-            return self._write(articles, [], skipped, progress, started, replace=replace,
-                               prune=prune, remember=True, sources=[root] if root else files,
-                               workers=workers)
-
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None, replace: bool = False, workers: int = 1) -> Report:
-        return self.build(paths, prune=False, progress=progress, root=root, replace=replace,
-                          workers=workers)
-
-    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
-                     replace: bool = False, workers: int = 1) -> Report:
-        """Index articles made in code rather than read from files (same id rule as `add`)."""
-        with WriteLock(self.path, self.write_wait):
-            return self._write(list(articles), [], [], progress, time.perf_counter(),
-                               replace=replace, workers=workers)
-
-    def remove(self, doc_ids: Iterable[str]) -> Report:
-        started = time.perf_counter()
-        with WriteLock(self.path, self.write_wait):
-            wanted = list(dict.fromkeys(doc_ids))
-            known = database.hashes(self._db, wanted)
-            missing = tuple(Skipped(d, "no such document in the index")
-                            for d in wanted if d not in known)
-            return self._write([], [d for d in wanted if d in known], list(missing), None, started)
-
     def compact(self) -> Report:
         """Fold every segment into one and drop tombstoned chunks for good: worth running
         after many updates or removals, never needed for correctness."""
-        started = time.perf_counter()
-        with WriteLock(self.path, self.write_wait):
-            return self._write([], [], [], None, started, compact=True)
+        return self._write([], [], [], None, time.perf_counter(), compact=True)
 
-    def _remember(self, paths: Iterable[str | Path]) -> Path | None:
+    def _remember(self, paths: Iterable[Location]) -> Path | None:
         """Record in the manifest the files and folders articles come from, so `repair` can
         read them again if index.sqlite is lost. Those gone since (an upload's temporary
         folder) are forgotten. Called under the write lock; returns a hard link to the
@@ -421,16 +301,25 @@ class Index:
         return previous
 
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
-               progress: Progress | None, started: float, compact: bool = False,
-               replace: bool = False, prune: bool = False, remember: bool = False,
-               sources: Iterable[str | Path] = (), workers: int = 1) -> Report:
-        """One transaction; the segment files it saved are removed again if it fails, and a
-        full disk is said so. Nothing is written to an index whose files are not all there.
-        `sources`: the files and folders the articles were read from, for `_remember`;
-        `remember`: keep the files skipped for `status`."""
+               progress: Progress | None, started: float, *, replace: bool = False,
+               prune: bool = False, remember: bool = False, sources: Iterable[Location] = (),
+               workers: int = 1, compact: bool = False) -> Report:
+        """Under the write lock, one transaction; the segment files it saved are removed
+        again if it fails, and a full disk is said so. Nothing is written to an index whose
+        files are not all there. `sources` are remembered in the manifest (`_remember`);
+        `compact`: fold the segments even if nothing else changes."""
+        with WriteLock(self.path, self.write_wait):
+            return self._write_locked(articles, removals, skipped, progress, started,
+                                      replace=replace, prune=prune, remember=remember,
+                                      sources=sources, workers=workers, compact=compact)
+
+    def _write_locked(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
+                      progress: Progress | None, started: float, *, replace: bool, prune: bool,
+                      remember: bool, sources: Iterable[Location], workers: int,
+                      compact: bool) -> Report:
         # A connection of its own, so readers of this object keep answering meanwhile.
         try:
-            db = database.connect(self.path / "index.sqlite", create=False)
+            db = sqlite.connect(self.path / "index.sqlite", create=False)
         except sqlite3.Error as error:
             raise _damaged(self.path, f"index.sqlite cannot be opened ({error})") from error
         saved: list[int] = []
@@ -445,18 +334,20 @@ class Index:
                         raise _damaged(self.path, f"{', '.join(absent)} missing")
                     previous_manifest = self._remember(sources) if sources else None
                     # Ids are settled inside the transaction: no other writer can take one.
-                    named = assign(articles, lambda ids: database.sources(db, ids),
-                                   lambda doc_id: database.numbered_sources(db, doc_id), replace)
+                    named = assign(articles, lambda ids: sqlite.sources(db, ids),
+                                   lambda doc_id: sqlite.numbered_sources(db, doc_id), replace)
                     if prune:
                         seen = {a.doc_id for a in named.articles}
-                        removals = [d for d in database.hashes(db) if d not in seen]
+                        removals = [d for d in sqlite.hashes(db) if d not in seen]
+                    removals, missing = split_removals(removals, sqlite.hashes(db, removals))
                     report = self._write_in_transaction(
-                        db, list(named.articles), removals, [*skipped, *named.skipped], progress,
-                        started, compact, saved, workers)
+                        db, list(named.articles), removals,
+                        [*skipped, *missing, *named.skipped], progress, started, compact, saved,
+                        workers)
                     report = dataclasses.replace(report, renamed=named.renamed)
                     if remember:
-                        database.set_meta(db, skipped_files=remember_skips(
-                            database.get_meta(db, "skipped_files", "[]"), articles,
+                        sqlite.set_meta(db, skipped_files=remember_skips(
+                            sqlite.get_meta(db, "skipped_files", "[]"), articles,
                             report.skipped))
                     db.execute("COMMIT")
                 except BaseException:
@@ -475,33 +366,33 @@ class Index:
             db.close()
         return report
 
-    def _write_in_transaction(self, db, articles, removals, skipped, progress, started,
-                              compact, saved: list[int], workers: int = 1) -> Report:
-        known = database.hashes(db, [a.doc_id for a in articles])
+    def _write_in_transaction(self, db: sqlite3.Connection, articles: list[Article],
+                              removals: list[str], skipped: list[Skipped],
+                              progress: Progress | None, started: float, compact: bool,
+                              saved: list[int], workers: int) -> Report:
+        known = sqlite.hashes(db, [a.doc_id for a in articles])
         fresh = [a for a in articles if known.get(a.doc_id) != a.content_hash]
         unchanged = tuple(a.doc_id for a in articles if known.get(a.doc_id) == a.content_hash)
         listed = _segment_list(db)
-        worth_compacting = compact and (len(listed) > 1 or (listed and len(database.dead_chunks(db))))
+        worth_compacting = compact and (len(listed) > 1 or (listed and len(sqlite.dead_chunks(db))))
         if not fresh and not removals and not worth_compacting:
             return Report(unchanged=len(unchanged), skipped=tuple(skipped),
                           seconds=time.perf_counter() - started, unchanged_ids=unchanged)
-        number = int(database.get_meta(db, "generation", "0"))
-        next_id = int(database.get_meta(db, "next_chunk_id", "1"))
-        # A write that only removes needs no model: `remove` stays instant, not seconds.
+        number = int(sqlite.get_meta(db, "generation", "0"))
+        next_id = int(sqlite.get_meta(db, "next_chunk_id", "1"))
         # Every article is split and embedded before anything is deleted: one that fails
         # is skipped, and the version the index holds of it stays.
-        embedding = embed_articles(self.embedder_name, fresh, next_id, progress, workers) \
-            if fresh else Embedding([], [], 0, "")
+        embedding = self._embed(fresh, next_id, progress, workers)
         embedded = embedding.rows
         skipped = [*skipped, *embedding.skipped]
         replaced = [row[0].doc_id for row in embedded if row[0].doc_id in known]
-        database.bury(db, database.chunk_ids_of(db, replaced + removals))
-        database.delete_documents(db, replaced + removals)
+        sqlite.bury(db, sqlite.chunk_ids_of(db, replaced + removals))
+        sqlite.delete_documents(db, replaced + removals)
         now = time.time()
         ids, vectors, spans = [], [], []
         for article, chunks, sentences, sentence_vectors, entities, chunk_vectors in embedded:
-            database.insert_document(db, article, now, chunks, sentences, sentence_vectors,
-                                     entities)
+            sqlite.insert_document(db, article, now, chunks, sentences, sentence_vectors,
+                                   entities)
             ids += [c.chunk_id for c in chunks]
             vectors.append(chunk_vectors)
             spans += [(c.chunk_id, article.text, c.start, c.end) for c in chunks]
@@ -519,10 +410,10 @@ class Index:
         elif ids:
             folding = merge_count([n for _, n in listed] + [len(ids)]) - 1
         if folding:
-            dead = database.dead_chunks(db)
+            dead = sqlite.dead_chunks(db)
             older = [Segment.load(self.path, n) for n, _ in listed[-folding:]]
             for segment in older:
-                database.forget_dead(db, np.intersect1d(segment.postings.chunk_ids, dead))
+                sqlite.forget_dead(db, np.intersect1d(segment.postings.chunk_ids, dead))
                 segment.drop(dead)
             parts = [Segment.merged(segment_number, older + parts)]
             listed = listed[:-folding]
@@ -531,11 +422,11 @@ class Index:
                 saved.append(segment_number)
                 segment.save(self.path)
                 listed.append((segment_number, segment.size))
-        database.set_meta(db, generation=new, next_chunk_id=next_id + len(ids),
-                          manifest=json.dumps(self.manifest),
-                          segments=json.dumps(listed),
-                          previous_segments=database.get_meta(db, "segments", "[]"),
-                          last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
+        sqlite.set_meta(db, generation=new, next_chunk_id=next_id + len(ids),
+                        manifest=json.dumps(self.manifest),
+                        segments=json.dumps(listed),
+                        previous_segments=sqlite.get_meta(db, "segments", "[]"),
+                        last_build=time.strftime("%Y-%m-%d %H:%M:%S"))
         gone = tuple(dict.fromkeys(removals))
         written = [row[0].doc_id for row in embedded]
         return Report(added=len(written) - len(replaced), updated=len(replaced), removed=len(gone),
@@ -545,11 +436,11 @@ class Index:
                       added_ids=tuple(d for d in written if d not in known),
                       updated_ids=tuple(replaced), unchanged_ids=unchanged, removed_ids=gone)
 
-    def _drop_old_files(self, db) -> None:
+    def _drop_old_files(self, db: sqlite3.Connection) -> None:
         """Keep the segments of this generation and of the one before it: a reader may be
         loading that one now. Files of a write killed before its commit go too."""
         keep = {n for key in ("segments", "previous_segments")
-                for n, _ in json.loads(database.get_meta(db, key, "[]"))}
+                for n, _ in json.loads(sqlite.get_meta(db, key, "[]"))}
         for file in self.path.iterdir():
             number = number_of(file)
             if number is not None and number not in keep:
@@ -569,10 +460,10 @@ def _clear_write_errors(folder: Path) -> Iterator[None]:
         raise DiskFull(f"{error.strerror[:1].lower()}{error.strerror[1:]} while writing "
                        f"{error.filename or 'the index'}; nothing was changed") from error
     except sqlite3.Error as error:
-        if database.is_full(error):
+        if sqlite.is_full(error):
             raise DiskFull(f"no space left on device while writing index.sqlite ({error}); "
                            f"nothing was changed") from error
-        if database.is_damage(error):
+        if sqlite.is_damage(error):
             raise _damaged(folder, f"index.sqlite: {error}") from error
         raise
 
@@ -586,8 +477,8 @@ def _folder_bytes(folder: Path) -> int:
     return total
 
 
-def _segment_list(db) -> list[tuple[int, int]]:
+def _segment_list(db: sqlite3.Connection) -> list[tuple[int, int]]:
     """(segment number, chunks when written), oldest first."""
-    return [tuple(pair) for pair in json.loads(database.get_meta(db, "segments", "[]"))]
+    return [tuple(pair) for pair in json.loads(sqlite.get_meta(db, "segments", "[]"))]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from index.display import shown
 from index.ingest.formats import (
     Extracted,
     Unreadable,
@@ -30,7 +31,7 @@ from index.ingest.formats import (
     read_html,
     read_pdf,
 )
-from index.names import clean_id, doc_id_for, shown
+from index.ingest.ids import clean_id, doc_id_for
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -332,7 +333,7 @@ def iter_files(paths: Iterable[str | Path],
 def read_paths(paths: Iterable[str | Path], root: Path | None = None,
                max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Article], list[Skipped]]:
     """Every article under the given files and folders, in order, each with the id its name
-    gives it: two may want one id, and the index decides (`index.ingest.ids`)."""
+    gives it: two may want one id, and the index decides (`index.ingest.claims`)."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for found in iter_files(paths, root):

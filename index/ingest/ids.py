@@ -1,101 +1,63 @@
-"""Which id each article of a write gets: its own name, or a numbered one beside it.
+"""Article ids made from names: of files, records, uploads and links.
 
-A name is a claim, not a licence to overwrite. An article keeps the id its name
-gives it when that id is free, holds the same text already, or holds the article
-last read from the same file (the file was edited: an update). A different
-article that happens to share the name (`article.txt` from another folder, a
-second upload called `article.txt`) is kept apart as `article-2`, `article-3`,
-... unless the caller asked to replace. Within one write, two files that would
-get one id are both kept the same way. Rebuilding a folder finds the numbered
-id a file was kept apart under before, so ids stay stable from one build to the
-next.
+One rule for every id, whether it comes from a file in a folder, a file named
+on the command line, a page upload or a record's own `id` field: the name is
+kept as written (NFC), letters of every script included, so `日本.txt` and
+`中国.txt` stay two articles. Only what could break a message or be read as
+another path is replaced: control and format characters (a newline, an escape
+sequence, a right-to-left override) and backslashes become `_`, and `/`
+separates folders only, never starts or ends an id.
+
+When two articles claim one id, `index.ingest.claims` settles which keeps it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
-from index.ingest.articles import Article, Skipped
-from index.names import numbered, shown
+from index.display import is_control
 
-# (doc_id -> (path, content hash)) of the rows the index holds for the ids asked
-Lookup = Callable[[Sequence[str]], dict[str, tuple[str, str]]]
-# the same for every numbered sibling (`id-2`, `id-3`, ...) of one id
-Siblings = Callable[[str], dict[str, tuple[str, str]]]
+FALLBACK_ID = "article"
 
 
-@dataclass(frozen=True)
-class Renamed:
-    """An article kept under a numbered id because its own name belongs to another."""
-
-    path: str
-    wanted: str
-    doc_id: str
-    reason: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def line(self) -> str:
-        source = f" from {shown(self.path)}" if self.path else ""
-        return f"`{self.wanted}`{source}: {self.reason}, kept as `{self.doc_id}`"
+def _unsafe(char: str) -> bool:
+    return char == "\\" or is_control(char)
 
 
-@dataclass(frozen=True)
-class Assignment:
-    articles: tuple[Article, ...]
-    renamed: tuple[Renamed, ...]
-    skipped: tuple[Skipped, ...]
+def clean_part(name: str) -> str:
+    """One path component or record id, safe to show and to store; may be empty."""
+    text = unicodedata.normalize("NFC", name)
+    text = re.sub(r"_+", "_", "".join("_" if _unsafe(c) else c for c in text))
+    # No leading dot: `..` is never a step up, and no id is a hidden file's name.
+    return " ".join(text.split()).lstrip(".").strip("_ ")
 
 
-def _from(path: str) -> str:
-    return f" (from {shown(path)})" if path else ""
+def clean_id(name: str) -> str:
+    """An id from any name: each `/`-separated part cleaned, empty parts dropped."""
+    parts = [part for part in (clean_part(p) for p in name.split("/")) if part]
+    return "/".join(parts) or FALLBACK_ID
 
 
-def _same_source(row: tuple[str, str], article: Article) -> bool:
-    """Same text, or re-read from the same file (an article made in code has no file)."""
-    path, content_hash = row
-    return content_hash == article.content_hash or bool(path and path == article.path)
+def doc_id_for(path: Path, root: Path | None) -> str:
+    """The path relative to the folder it was found in (else its name), without extension."""
+    relative = path.relative_to(root) if root else Path(path.name)
+    return clean_id(relative.with_suffix("").as_posix())
 
 
-def assign(articles: Sequence[Article], lookup: Lookup, siblings: Siblings,
-           replace: bool = False) -> Assignment:
-    """Final ids for `articles`, in order; see the module docstring for the rule."""
-    existing = lookup([a.doc_id for a in articles])
-    run: dict[str, Article] = {}
-    renamed: list[Renamed] = []
-    skipped: list[Skipped] = []
-    for article in articles:
-        wanted = article.doc_id
-        first = run.get(wanted)
-        if first is not None and first.content_hash == article.content_hash:
-            if not (first.path and first.path == article.path):  # not one file given twice
-                skipped.append(Skipped(article.path or wanted,
-                                       f"same text as `{wanted}`{_from(first.path)}: indexed once"))
-            continue
-        row = existing.get(wanted)
-        if first is None and (row is None or replace or _same_source(row, article)):
-            run[wanted] = article
-            continue
-        doc_id = _numbered_id(article, run, siblings(wanted))
-        if first is not None:
-            reason = f"name also given to another article in this write{_from(first.path)}"
-        else:
-            reason = f"name taken by another article{_from(row[0])}"
-        renamed.append(Renamed(article.path, wanted, doc_id, reason))
-        run[doc_id] = dataclasses.replace(article, doc_id=doc_id)
-    return Assignment(tuple(run.values()), tuple(renamed), tuple(skipped))
+def numbered(doc_id: str, n: int) -> str:
+    """The id an article is kept apart under when `doc_id` belongs to another: `id-2`, ..."""
+    return f"{doc_id}-{n}"
 
 
-def _numbered_id(article: Article, run: dict[str, Article],
-                 rows: dict[str, tuple[str, str]]) -> str:
-    """The sibling id this article was kept apart under before, else the first free one."""
-    for doc_id, row in sorted(rows.items()):
-        if doc_id not in run and _same_source(row, article):
-            return doc_id
-    n = 2
-    while numbered(article.doc_id, n) in run or numbered(article.doc_id, n) in rows:
-        n += 1
-    return numbered(article.doc_id, n)
+def url_id(url: str) -> str:
+    """The id of a page fetched from `url`: host and path, as a file's id is its path
+    (`https://www.example.com/world/talks.html?ref=x` -> `example.com/world/talks`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = PurePosixPath(unquote(parts.path))
+    if path.suffix.lower() in (".html", ".htm", ".pdf", ".php", ".asp", ".aspx"):
+        path = path.with_suffix("")
+    return clean_id(f"{host}/{path.as_posix()}")

@@ -30,7 +30,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Any
 
+from index.errors import WorkersFailed
 from index.ingest.articles import Article, Skipped
 from index.ingest.prepare import Embedded, embed_group
 from index.model.embedder import Embedder, load_embedder
@@ -47,10 +49,6 @@ CONNECT_SECONDS = 5
 
 Progress = Callable[[int, int], None]
 Runner = Callable[[Sequence[Sequence[Article]]], Iterator[list]]
-
-
-class WorkersFailed(Exception):
-    """The workers could not be started or one died; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +188,7 @@ class _EmbedActor:
         return _embed_in_worker(group)
 
 
-def _connect_ray(workers: int):
+def _connect_ray(workers: int) -> Any:
     """Ray, connected: to RAY_ADDRESS when set, else to a local cluster started here (once
     per process, with at least a CPU per worker so that every actor can be placed)."""
     import ray

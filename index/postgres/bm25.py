@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from index.folder.postings import K1, B, terms
+from index.ingest.terms import K1, B, terms
 
 # A term in more chunks than this is scored only for the chunks that may make the top k.
 PRUNE_DF = 2000
