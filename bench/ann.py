@@ -33,13 +33,13 @@ K = 10
 
 def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(chunk ids, vectors) of the live chunks of the index, from all its segments."""
-    from index import database
-    from index.segments import Segment
+    from index.folder import sqlite
+    from index.folder.segments import Segment
 
-    db = database.connect(index_dir / "index.sqlite")
+    db = sqlite.connect(index_dir / "index.sqlite")
     try:
-        listed = json.loads(database.get_meta(db, "segments", "[]"))
-        dead = database.dead_chunks(db)
+        listed = json.loads(sqlite.get_meta(db, "segments", "[]"))
+        dead = sqlite.dead_chunks(db)
     finally:
         db.close()
     if not listed:
@@ -56,7 +56,7 @@ def chunk_vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def question_vectors(n: int) -> np.ndarray:
     from bench.corpus import questions
-    from index.embedder import load_embedder
+    from index.model.embedder import load_embedder
 
     every = questions()
     step = max(1, len(every) // n)

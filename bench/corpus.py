@@ -61,7 +61,7 @@ class Corpus:
 
 def estimate_chunks(text: str, max_tokens: int = 160, overlap: int = 40) -> int:
     """Chunks the index will make, roughly: runs of `max_tokens` that overlap by `overlap`."""
-    from index.chunking import count_tokens
+    from index.ingest.chunking import count_tokens
 
     tokens = count_tokens(text)
     return 1 if tokens <= max_tokens else 1 + math.ceil((tokens - max_tokens) / (max_tokens - overlap))

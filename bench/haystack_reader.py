@@ -17,7 +17,7 @@ noise hits both alike:
   very windows ask() reads (`qa.windows.windows`), so both read identical text.
 
 Why it is fair: the same retrieval, the same trained weights (run in float32 by both:
-qa.reader through numpy, `index.bert`; Haystack through torch), the same token windows
+qa.reader through numpy, `index.model.bert`; Haystack through torch), the same token windows
 (qa.reader's max length and stride), the same questions in the same process, and
 latency on both sides includes embedding the question and retrieving. What differs is
 what each does around the model:

@@ -60,7 +60,7 @@ def _reading(folder: Path, pages_per_file: int) -> dict:
 
 
 def _old_html(folder: Path) -> dict:
-    from index.formats import visible_text
+    from index.ingest.formats import visible_text
 
     files = sorted(folder.iterdir())
     seconds, _ = _timed(lambda: [visible_text(f.read_text()) for f in files])
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
                                  "html, before (html.parser)": _old_html(folders["html"]),
                                  "pdf": _reading(folders["pdf"], PDF_PAGES)}}
         if args.embed:
-            from index.embedder import load_embedder
-            from index.nlp import pipeline
+            from index.ingest.nlp import pipeline
+            from index.model.embedder import load_embedder
 
             load_embedder()
             pipeline()

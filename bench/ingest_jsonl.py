@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=2000)
     args = parser.parse_args(argv)
-    from index.embedder import load_embedder
-    from index.nlp import pipeline
+    from index.ingest.nlp import pipeline
+    from index.model.embedder import load_embedder
 
     load_embedder()
     pipeline()

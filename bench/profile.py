@@ -53,8 +53,8 @@ def _short(filename: str) -> str:
 
 def profile_build(articles: Path, index_dir: Path) -> dict:
     from index import Index
-    from index.embedder import load_embedder
-    from index.nlp import pipeline
+    from index.ingest.nlp import pipeline
+    from index.model.embedder import load_embedder
 
     load_embedder()
     pipeline()

@@ -36,9 +36,9 @@ def build_worker(articles: Path, index_dir: Path, adds: int, out: Path) -> None:
     started = time.perf_counter()
     from bench.stages import StageTimers
     from index import Index
-    from index.chunking import encoding
-    from index.embedder import load_embedder
-    from index.nlp import pipeline
+    from index.ingest.chunking import encoding
+    from index.ingest.nlp import pipeline
+    from index.model.embedder import load_embedder
 
     imported = time.perf_counter()
     load_embedder()

@@ -1,6 +1,6 @@
 """Where an index write spends its time, measured without changing the index code.
 
-`StageTimers` wraps the functions `index.store` calls at each stage of a write
+`StageTimers` wraps the functions a folder index's write calls at each stage
 (reading, spaCy, chunking, embedding, BM25, FAISS, SQLite) with timers for as long
 as it is active, and restores them afterwards. Time is counted exclusively: a
 stage nested in another (the embedder's tokenizer inside chunking, the forward
@@ -17,21 +17,21 @@ from typing import Any
 
 # (owner path, attribute, stage label). Owners are imported lazily.
 _FUNCTIONS = [
-    ("index.links", "read_paths", "read article files"),
-    ("index.embedding", "analyse", "spaCy sentences + NER"),
-    ("index.embedding", "chunk_article", "chunking: tiktoken + packing"),
-    ("index.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),
-    ("index.embedder:Embedder", "encode_with_spans", "embedding: offsets + sentence pooling"),
-    ("index.store", "terms", "BM25: tokenise + stem"),
-    ("index.segments:Segment", "create", "segment: FAISS add + BM25 postings"),
-    ("index.segments:Segment", "load", "segment: read files (merge)"),
-    ("index.segments:Segment", "merged", "segment: merge"),
-    ("index.segments:Segment", "save", "segment: write files + fsync"),
-    ("index.store:Index", "_load_generation", "reader: load new segments"),
-    ("index.database", "insert_document", "SQLite: insert rows"),
-    ("index.database", "delete_documents", "SQLite: delete rows"),
-    ("index.database", "hashes", "SQLite: read hashes"),
-    ("index.database", "chunk_ids_of", "SQLite: read chunk ids"),
+    ("index.ingest.links", "read_paths", "read article files"),
+    ("index.ingest.prepare", "analyse", "spaCy sentences + NER"),
+    ("index.ingest.prepare", "chunk_article", "chunking: tiktoken + packing"),
+    ("index.model.embedder:Embedder", "count_pieces", "chunking: embedder tokenizer (fits)"),
+    ("index.model.embedder:Embedder", "encode_with_spans", "embedding: offsets + sentence pooling"),
+    ("index.folder.store", "terms", "BM25: tokenise + stem"),
+    ("index.folder.segments:Segment", "create", "segment: FAISS add + BM25 postings"),
+    ("index.folder.segments:Segment", "load", "segment: read files (merge)"),
+    ("index.folder.segments:Segment", "merged", "segment: merge"),
+    ("index.folder.segments:Segment", "save", "segment: write files + fsync"),
+    ("index.folder.store:FolderIndex", "_load_generation", "reader: load new segments"),
+    ("index.folder.sqlite", "insert_document", "SQLite: insert rows"),
+    ("index.folder.sqlite", "delete_documents", "SQLite: delete rows"),
+    ("index.folder.sqlite", "hashes", "SQLite: read hashes"),
+    ("index.folder.sqlite", "chunk_ids_of", "SQLite: read chunk ids"),
 ]
 
 
@@ -96,10 +96,10 @@ class StageTimers:
 
     def _patch_sqlite(self) -> None:
         """Time COMMIT on the connections the index opens for writing."""
-        import index.database as database
+        from index.folder import sqlite
 
         timers = self
-        connect = database.connect
+        connect = sqlite.connect
 
         class TimedConnection:
             def __init__(self, inner: Any) -> None:
@@ -113,11 +113,11 @@ class StageTimers:
             def __getattr__(self, name: str) -> Any:
                 return getattr(self._inner, name)
 
-        self._patch(database, "connect", lambda path, **kw: TimedConnection(connect(path, **kw)))
+        self._patch(sqlite, "connect", lambda path, **kw: TimedConnection(connect(path, **kw)))
 
     def _patch_forward_pass(self) -> None:
         """The model's encode inside encode_with_spans is the transformer forward pass."""
-        from index.embedder import Embedder
+        from index.model.embedder import Embedder
 
         timers = self
         original = Embedder.__dict__["encode_with_spans"]

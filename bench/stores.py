@@ -30,6 +30,7 @@ JSON goes to bench/results/stores.json, the tables to stdout.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pickle
@@ -40,12 +41,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bench import corpus as corpus_mod
-from bench.child import ROOT, check, run_python
+from bench.child import check, run_python
 from bench.report import RESULTS, folder_bytes, machine, summarise, table, write_json
 
 POOLS = (("1 worker", 1, "in-process"), ("2 workers, Ray", 2, "ray"),
@@ -65,24 +68,23 @@ def build_worker(articles: Path, location: str, workers: int, pool: str, adds: i
                  out: Path) -> None:
     """Build `location` from `articles` with `workers` in `pool`; time embedding apart from
     the rest; then `adds` single-article adds. Writes one JSON object to `out`."""
-    from index import Index, store
-    from index import workers as workers_mod
+    from index import Index
+    from index.ingest.workers import Embedding
 
-    if pool == "processes":
-        workers_mod.ray_installed = lambda: False  # as if Ray were not installed
+    index = Index.open(location)
+    # The store's own seam for how a write embeds (`Store.embed`): timed here, and told to
+    # use processes rather than Ray for the "processes" pool, as if Ray were not installed.
+    real = partial(index.embed, use_ray=False) if pool == "processes" else index.embed
     embedding_s: list[float] = []
-    real = workers_mod.embed_articles
 
-    def timed(*args, **kwargs):
+    def timed(*args: Any, **kwargs: Any) -> Embedding:
         begin = time.perf_counter()
         try:
             return real(*args, **kwargs)
         finally:
             embedding_s.append(time.perf_counter() - begin)
 
-    for module in _store_modules(store):
-        module.embed_articles = timed
-    index = Index.open(location)
+    index.embed = timed
     begin = time.perf_counter()
     report = index.build([articles], workers=workers)
     build_s = time.perf_counter() - begin
@@ -107,25 +109,12 @@ def build_worker(articles: Path, location: str, workers: int, pool: str, adds: i
     out.write_text(json.dumps(result, indent=2))
 
 
-def _store_modules(store_module) -> list:
-    """The store modules that call `embed_articles` by name: the folder's, and Postgres's
-    when that kind is installed."""
-    modules = [store_module]
-    try:
-        from index import postgres
-
-        modules.append(postgres)
-    except ImportError:
-        pass
-    return [m for m in modules if hasattr(m, "embed_articles")]
-
-
 def base_rows(articles: Path, cache: Path) -> None:
     """The corpus's articles embedded once (1 worker) into `cache`: the rows every
     synthetic index is replicated from."""
-    from index.articles import read_paths
-    from index.embedder import configured_model
-    from index.workers import embed_articles
+    from index.ingest.articles import read_paths
+    from index.ingest.workers import embed_articles
+    from index.model.embedder import configured_model
 
     read, _ = read_paths([articles])
     rows = embed_articles(configured_model(), read, 1).rows
@@ -134,14 +123,15 @@ def base_rows(articles: Path, cache: Path) -> None:
 
 def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
     """Write `size` chunks of replicated articles with synthetic vectors into `location`,
-    through the store's own write path (only `embed_articles` is replaced)."""
-    from index import Index, store
-    from index.workers import Embedding
+    through the store's own write path (only its `embed` is replaced)."""
+    from index import Article, Index
+    from index.ingest.workers import Embedding
 
     base = pickle.loads(rows_file.read_bytes())
     batch: dict[str, tuple] = {}  # the rows of the write in progress, by article id
 
-    def synthetic(embedder_name, articles, next_id, progress=None, workers=1):
+    def synthetic(embedder_name: str, articles: Sequence[Article], next_id: int,
+                  progress: Any = None, workers: int = 1) -> Embedding:
         made = []
         for article in articles:
             _, chunks, sentences, sentence_vectors, entities, vectors = batch[article.doc_id]
@@ -150,9 +140,8 @@ def scale_worker(location: str, size: int, rows_file: Path, out: Path) -> None:
             made.append((article, numbered, sentences, sentence_vectors, entities, vectors))
         return Embedding(made, [], 0, "synthetic")
 
-    for module in _store_modules(store):
-        module.embed_articles = synthetic
     index = Index.open(location)
+    index.embed = synthetic
     begin, chunks, written = time.perf_counter(), 0, 0
     # Made a write at a time: a million chunks' rows at once would take over 10 GB.
     for article, row in _replicas(base, size):
@@ -448,9 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(kinds) - {"folder", "postgres"}
     if unknown:
         parser.error(f"unknown index kind {', '.join(sorted(unknown))}: use folder, postgres")
-    # The children import this checkout (bench.child puts it first on their path).
-    if "postgres" in kinds and not (ROOT / "index" / "postgres.py").exists():
-        parser.error("this checkout has no PostgreSQL index kind (index/postgres.py)")
+    # The children import this checkout (bench.child puts it first on their path), as this
+    # process does: a checkout without the PostgreSQL kind has no module to find.
+    if "postgres" in kinds and importlib.util.find_spec("index.postgres") is None:
+        parser.error("this checkout has no PostgreSQL index kind (index.postgres)")
     sections = set(args.sections.split(","))
     work = args.work
     work.mkdir(parents=True, exist_ok=True)

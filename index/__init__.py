@@ -7,31 +7,50 @@
     idx.add(["https://example.com/news/talks.html"])  # a page or PDF, id `example.com/news/talks`
     idx.add(["other/new-story.txt"])      # kept apart as `new-story-2`; replace=True replaces
     idx.compact()                         # optional: one segment, replaced chunks dropped
+
+`Index.open("postgresql://user@host/db")` opens the same interface on PostgreSQL instead.
+
+The map of the package, by what each part is:
+
+    store.py     `Index`, the interface both kinds implement, and `Store`, the code they share
+    location.py  where an index lives; `kind_of` is the one place the kind is decided
+    results.py   what an index gives back: Report, Status, Passage, Findings, Repair
+    errors.py    every error a person must act on
+    display.py   counts, names and errors as a person reads them
+    cli.py       `python -m index`;  watch.py  a folder kept indexed as files arrive
+    ingest/      files and links -> articles -> ids -> sentences, chunks, terms, vectors
+    model/       the embedder, the numpy BERT runtime and the precision both models run in
+    folder/      the folder kind: SQLite, FAISS + BM25 segments, write lock, check, repair
+    postgres/    the PostgreSQL kind: its tables and BM25 in SQL
+
+Everything below is importable from here; `qa/` and `ui/` use this face, plus
+`index.ingest.terms` and `index.ingest.nlp` for questions and `index.model` for the reader.
 """
 
-from index.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
-from index.chunking import Chunk
-from index.ids import Renamed
-from index.links import is_url
-from index.lock import IndexLocked
-from index.names import clean_id, counted, shown
-from index.nlp import Entity, Sentence
-from index.store import (
+from index.display import counted, shown
+from index.errors import (
+    ActionNeeded,
     DiskFull,
     EmbedderMismatch,
-    Index,
+    IndexBusy,
     IndexDamaged,
-    IndexError_,
-    Passage,
-    Report,
-    Status,
-    default_index_dir,
-    open_default,
+    IndexLocked,
+    WorkersFailed,
 )
+from index.ingest.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
+from index.ingest.chunking import Chunk
+from index.ingest.claims import Renamed
+from index.ingest.ids import clean_id
+from index.ingest.links import is_url
+from index.ingest.nlp import Entity, Sentence
+from index.location import default_index_dir, masked, open_default
+from index.results import Findings, Passage, Problem, Repair, Report, Status
+from index.store import Index
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "Article", "Chunk", "DiskFull", "EmbedderMismatch", "Entity", "Index",
-    "IndexDamaged", "IndexError_", "IndexLocked", "Passage", "Renamed", "Report", "Sentence",
-    "Skipped", "Status", "clean_id", "counted", "default_index_dir", "is_url", "open_default",
-    "read_paths", "shown",
+    "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull", "EmbedderMismatch",
+    "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged", "IndexLocked", "Passage",
+    "Problem", "Renamed", "Repair", "Report", "Sentence", "Skipped", "Status", "WorkersFailed",
+    "clean_id", "counted", "default_index_dir", "is_url", "masked", "open_default", "read_paths",
+    "shown",
 ]

@@ -16,15 +16,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import NoReturn
 
-from index.check import holds_index, inspect
-from index.location import is_postgres, masked
-from index.lock import IndexLocked
-from index.names import shown
-from index.store import Index, IndexError_, Report, Status, default_index_dir
-from index.workers import WorkersFailed
+from index.display import shown
+from index.errors import ActionNeeded, IndexLocked, WorkersFailed
+from index.location import default_index_dir, kind_of, masked
+from index.results import Findings, Repair, Report, Status
+from index.store import Index
 
 EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
@@ -55,7 +53,7 @@ def _progress(args: argparse.Namespace) -> Iterator[Callable[[int, int], None] |
             bar[0].close()
 
 
-def _emit(result: Report | Status, as_json: bool) -> None:
+def _emit(result: Report | Status | Findings | Repair, as_json: bool) -> None:
     print(json.dumps(result.to_dict()) if as_json else result.summary())
 
 
@@ -105,38 +103,19 @@ def _watch(args: argparse.Namespace) -> int:
 
 def _check_or_repair(args: argparse.Namespace) -> int:
     """check: 0 healthy, 1 problems, 2 no index. repair: 0 all articles back (or nothing to
-    do), 1 some could not be brought back or named, 2 no index or locked."""
+    do), 1 some could not be brought back or named (or, for PostgreSQL, problems that only
+    a person can mend), 2 no index or locked. Each kind checks and repairs its own way,
+    without opening the index, which a damaged folder would refuse."""
     location = args.index or default_index_dir()
-    if is_postgres(location):
-        return _check_postgres(args, location)
-    folder = Path(location)
-    if not holds_index(folder):
-        raise IndexError_(f"no index at {folder}")
+    kind = kind_of(location)
     if args.command == "check":
-        findings = inspect(folder)
+        findings = kind.check_at(location)
         _emit(findings, args.json)
-        return 0 if findings.healthy else 1
-    from index.repair import repair
-
+        return 0 if findings.ok else 1
     with _progress(args) as progress:
-        result = repair(folder, progress)
+        result = kind.repair_at(location, progress)
     _emit(result, args.json)
-    return 0 if result.complete else 1
-
-
-def _check_postgres(args: argparse.Namespace, location: str) -> int:
-    """check: what `PostgresIndex.check` finds. repair: nothing to rebuild, since every write
-    is one transaction and PostgreSQL recovers from a crash by itself; what check finds
-    (a missing HNSW index, say) is named with its fix, and exits 1."""
-    index = Index.open(location, create=False)
-    findings = index.check()
-    if args.command == "check" or not findings.healthy:
-        _emit(findings, args.json)
-        return 0 if findings.healthy else 1
-    from index.repair import Repair
-
-    _emit(Repair(index.path), args.json)
-    return 0
+    return 0 if result.ok else 1
 
 
 def _worker_count(text: str) -> int:
@@ -218,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("check", "repair"):
             return _check_or_repair(args)
         return _watch(args)
-    except (IndexError_, IndexLocked, WorkersFailed) as error:
+    except (ActionNeeded, IndexLocked, WorkersFailed) as error:
         print(f"error: {shown(error)}", file=sys.stderr)
         return EXIT_NOTHING
 

@@ -1,24 +1,53 @@
-"""Errors a person must act on, shared by both kinds of index (a folder, a PostgreSQL database).
+"""Every error a person must act on, for both kinds of index (a folder, a PostgreSQL database).
 
-Each message says what went wrong and what to do; the command line prints it as one
-`error:` line, never a traceback.
+Each message says what went wrong and what to do; the command lines and the page print it
+as one `error:` line, never a traceback. They are all here, so that a caller can see in
+one place what it may have to catch: `ActionNeeded` and its kinds, `IndexLocked` (with
+`IndexBusy`) when another writer is at work, `WorkersFailed` when embedding workers die.
+Exceptions that never leave the package (a file that cannot be read becomes a skipped
+line, not an error) stay beside the code that raises and catches them.
 """
 
 from __future__ import annotations
 
-from index.lock import IndexLocked
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.results import Problem
 
 
-class IndexError_(Exception):
-    """Base for errors a person must act on; the message says what to do."""
+class ActionNeeded(Exception):
+    """Base for errors a person must act on: the index is missing, damaged, unreachable or
+    built otherwise than asked. The message says what to do."""
 
 
-class EmbedderMismatch(IndexError_):
-    pass
+class EmbedderMismatch(ActionNeeded):
+    """The index was built with another embedder: its vectors would answer with garbage."""
 
 
-class DiskFull(IndexError_):
+class DiskFull(ActionNeeded):
     """A write ran out of space; it was rolled back and its temporary files removed."""
+
+
+class IndexDamaged(ActionNeeded):
+    """Files of an index folder are missing, unreadable or disagree: nothing is written to it
+    until `repair` (the command the message names) has rebuilt it. `problems` lists what
+    `check` found."""
+
+    def __init__(self, where: object, problems: Sequence[Problem], cause: str = "",
+                 repair: str = "python -m index repair") -> None:
+        self.problems = tuple(problems)
+        found = [p.summary() for p in self.problems[:4]] or [cause]
+        more = f"; and {len(self.problems) - 4} more" if len(self.problems) > 4 else ""
+        super().__init__(f"index {where} is damaged: {'; '.join(found)}{more}. Nothing was "
+                         f"written to it; run `{repair}` to rebuild it from "
+                         f"what remains (damaged files are moved aside, not deleted)")
+
+
+class IndexLocked(Exception):
+    """Another process is writing to the index folder; the message names it. Not an
+    `ActionNeeded`: waiting is the remedy, and whoever can wait (the watcher) retries."""
 
 
 class IndexBusy(IndexLocked):
@@ -26,15 +55,5 @@ class IndexBusy(IndexLocked):
     kind of IndexLocked, so whoever retries a locked folder (the watcher) retries this too."""
 
 
-def refuse_unreadable(where: object, manifest: dict, schema: object, embedder: str,
-                      place: str) -> None:
-    """The checks on opening an index of either kind: its schema must be the one this
-    version reads, and its embedder the one asked for (vectors of another model would
-    answer with garbage). `place`: what a new index would go in ("folder", "schema")."""
-    if manifest.get("schema") != schema:
-        raise IndexError_(f"{where} has schema {manifest.get('schema')}, this version "
-                          f"reads {schema}: rebuild it into a new {place}")
-    if manifest["embedder"] != embedder:
-        raise EmbedderMismatch(
-            f"{where} was built with embedder {manifest['embedder']!r}, not {embedder!r}: "
-            f"open it with that embedder or rebuild it into a new {place}")
+class WorkersFailed(Exception):
+    """The embedding workers could not be started or one died; nothing was written."""

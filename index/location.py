@@ -1,22 +1,31 @@
-"""Where an index lives: a folder, or a PostgreSQL database named by a `postgresql://` URI.
+"""Where an index lives, and the one door in: a folder, or a database named by a `postgresql://` URI.
 
 Every place that takes an index (`--index`, NEWSQA_INDEX, `ask(index=...)`, the page)
-takes either; this module tells them apart and shows a URI without its password, so
-that no status line, error or log ever prints one.
+takes either. `kind_of` is the one place the kind is decided, as txtai's ann factory
+turns a configuration into a backend: `open_index` (which is `Index.open`), the
+command line's `check` and `repair` all go through it, and nothing after it asks
+again. The store classes are imported only when a location of their kind is opened,
+so a folder never imports the PostgreSQL driver. `masked` shows a URI without its
+password, so that no status line, error or log ever prints one.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from index.store import Index, Store
 
 SCHEMES = ("postgresql://", "postgres://")
 # Query parameters of a URI that are secrets (libpq's names).
 _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 MASK = "***"
-DEFAULT_SCHEMA = "newsqa"
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def is_postgres(location: object) -> bool:
@@ -45,9 +54,9 @@ def masked(location: object) -> str:
         return re.sub(r"//.*@", f"//{MASK}@", text.split("?", 1)[0])
 
 
-def default_location() -> str | Path:
+def default_index_dir() -> str | Path:
     """NEWSQA_INDEX if set (a folder or a URI), else ~/.local/share/newsqa/index
-    (XDG_DATA_HOME respected)."""
+    (XDG_DATA_HOME respected). Show it with `masked`."""
     configured = os.environ.get("NEWSQA_INDEX")
     if configured:
         return configured.strip() if is_postgres(configured) else Path(configured).expanduser()
@@ -55,12 +64,41 @@ def default_location() -> str | Path:
     return data / "newsqa" / "index"
 
 
-def split_schema(uri: str) -> tuple[str, str]:
-    """(the URI for libpq, the schema the index's tables live in): `?schema=NAME` picks
-    one (several indexes in one database), else `newsqa`. libpq itself knows no such
-    parameter, so it is taken out here."""
-    parts = urlsplit(uri.strip())
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == "schema"), "") or DEFAULT_SCHEMA
-    rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
+def kind_of(location: str | Path) -> type[Store]:
+    """The store class for `location`: the one place where the kind is chosen."""
+    if is_postgres(location):
+        from index.postgres.store import PostgresIndex
+
+        return PostgresIndex
+    from index.folder.store import FolderIndex
+
+    return FolderIndex
+
+
+def open_index(location: str | Path | None = None, embedder: str | None = None,
+               create: bool = True) -> Index:
+    """`Index.open`: the index at `location`, default `default_index_dir()`."""
+    where = location or default_index_dir()
+    return kind_of(where).open(where, embedder, create)
+
+
+def open_default(location: str | Path | None = None,
+                 log: Callable[[str], None] | None = None) -> Index:
+    """The index a question is asked of. Only the default folder, the first time it is
+    used, is built from the seeds; a folder or database named by `location` or
+    NEWSQA_INDEX must already hold an index (a typo must not become a new index), and
+    nothing here writes to one that exists, even when all its articles were removed."""
+    if location or os.environ.get("NEWSQA_INDEX"):
+        return open_index(location, create=False)
+    from index.folder.store import FolderIndex  # the default location is always a folder
+
+    folder = Path(default_index_dir())
+    if FolderIndex.holds_index(folder) or not SEEDS_DIR.is_dir():
+        return FolderIndex.open(folder)
+    index = FolderIndex.open(folder)
+    if log:
+        log(f"index {index.path} is new; adding the articles in {SEEDS_DIR}")
+    report = index.add([SEEDS_DIR])
+    if log:
+        log(report.headline())
+    return index

@@ -1,4 +1,12 @@
-"""What an index gives back, whatever its kind: a write's Report, a Status, retrieved Passages."""
+"""What an index gives back, whatever its kind: plain data, the same for a folder and a database.
+
+A write's `Report`, a `Status`, retrieved `Passage`s, what `check` finds (`Findings`, one
+`Problem` each) and what `repair` did (`Repair`). Each can say itself as lines for a
+person (`summary`) and as a JSON object for a script (`to_dict`). Where the two kinds
+differ in what a person should read (a folder's segments, the command that mends it),
+the store that made the result puts the words in (`layout`, `advice`): nothing here
+asks which kind it came from.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from index.articles import Article, Skipped
-from index.chunking import Chunk
-from index.ids import Renamed
-from index.names import counted, shown
-from index.nlp import Entity, Sentence
+from index.display import counted, shown
+from index.ingest.articles import Article, Skipped
+from index.ingest.chunking import Chunk
+from index.ingest.claims import Renamed
+from index.ingest.nlp import Entity, Sentence
 
 # Ids listed by name in a human summary; --json lists them all.
 NAMED_IDS = 10
@@ -20,6 +28,15 @@ NAMED_IDS = 10
 def _named(ids: Sequence[str]) -> str:
     more = f" and {len(ids) - NAMED_IDS} more" if len(ids) > NAMED_IDS else ""
     return ", ".join(f"`{shown(d)}`" for d in ids[:NAMED_IDS]) + more
+
+
+def _words(value: object) -> dict:
+    """A result as JSON: its fields, less the words a store gave its summary (`layout`,
+    `advice`), which a script reads from the fields themselves."""
+    data = asdict(value)
+    for key in ("layout", "advice"):
+        data.pop(key, None)
+    return data
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,7 @@ class Report:
     removed_ids: tuple[str, ...] = field(default=(), repr=False)
     renamed: tuple[Renamed, ...] = ()
     workers: int = 0  # that split and embedded the articles; 0 when none were
-    pool: str = ""  # where they ran: in-process, ray or processes (see index.workers)
+    pool: str = ""  # where they ran: in-process, ray or processes (see index.ingest.workers)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -89,7 +106,8 @@ class Report:
 @dataclass(frozen=True)
 class Status:
     """An index at a glance. `generation` counts committed writes; `segments` is the folder
-    kind's count of segment files (a PostgreSQL index has none: its tables are the index)."""
+    kind's count of segment files (a PostgreSQL index has none: its tables are the index);
+    `layout` is how the store names its shape in the summary ("3 segments", "PostgreSQL")."""
 
     path: str
     documents: int
@@ -103,25 +121,22 @@ class Status:
     last_build: str
     skipped: tuple[Skipped, ...] = ()  # files the writes could not read, still unread
     kind: str = "folder"  # or "postgres"
+    layout: str = field(default="", repr=False)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = _words(self)
         data["skipped"] = [s.to_dict() for s in self.skipped]
         return data
 
     def summary(self) -> str:
         """A line per file not indexed and why, then the one-line status."""
         skipped = f", {counted(len(self.skipped), 'file')} skipped" if self.skipped else ""
+        layout = f" ({self.layout})" if self.layout else ""
         return "\n".join([*(f"  skipped {s.line()}" for s in self.skipped),
                           f"{shown(self.path)}: {counted(self.documents, 'document')}, "
                           f"{counted(self.chunks, 'chunk')}, {self.size_bytes / 2**20:.1f} MB, "
-                          f"embedder {self.embedder}, generation {self.generation}"
-                          f"{self._layout()}, "
+                          f"embedder {self.embedder}, generation {self.generation}{layout}, "
                           f"last build {self.last_build or 'never'}{skipped}"])
-
-
-    def _layout(self) -> str:
-        return f" ({counted(self.segments, 'segment')})" if self.kind == "folder" else " (PostgreSQL)"
 
 
 @dataclass(frozen=True)
@@ -135,3 +150,107 @@ class Passage:
     entities: tuple[Entity, ...]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, with the part of the index it is in: a file of the folder, or a
+    table or index of the database."""
+
+    file: str
+    kind: str  # missing, unreadable, damaged, disagrees
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return f"{self.file} {self.detail}"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """All problems of one index, what could be counted on the way, and what to do:
+    `advice` is the store's own line for an index with problems (the folder's repair
+    command, with the location as given), `layout` its shape for a healthy one."""
+
+    path: str
+    problems: tuple[Problem, ...]
+    documents: int = 0
+    chunks: int = 0
+    segments: int = 0
+    generation: int = 0
+    kind: str = "folder"  # or "postgres": tables, no segment files
+    layout: str = field(default="", repr=False)
+    advice: str = field(default="", repr=False)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    @property
+    def ok(self) -> bool:
+        """What the command's exit status says: 0 when healthy."""
+        return self.healthy
+
+    def to_dict(self) -> dict:
+        return {**_words(self), "problems": [p.to_dict() for p in self.problems],
+                "healthy": self.healthy}
+
+    def summary(self) -> str:
+        """One line per problem, then the one-line verdict."""
+        if self.healthy:
+            return (f"{self.path}: healthy; {counted(self.documents, 'document')}, "
+                    f"{counted(self.chunks, 'chunk')}, generation {self.generation} "
+                    f"({self.layout})")
+        lines = [f"  {p.summary()}" for p in self.problems]
+        return "\n".join([*lines, f"{self.path}: {counted(len(self.problems), 'problem')}; "
+                                  f"{self.advice}"])
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What a repair found and did: the CLI's summary and its --json object. Only a folder
+    is ever rebuilt; a PostgreSQL index recovers by itself and gives an empty Repair when
+    healthy."""
+
+    path: str
+    problems: tuple[Problem, ...] = ()
+    moved_to: str = ""
+    restored: tuple[str, ...] = ()  # from the texts stored in index.sqlite
+    reread: tuple[str, ...] = ()  # from the source files
+    lost: tuple[str, ...] = ()
+    catalogue_lost: bool = False  # index.sqlite unreadable: what it held cannot all be named
+    sources_missing: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return not self.lost and not self.catalogue_lost
+
+    @property
+    def ok(self) -> bool:
+        """What the command's exit status says: 0 when every article came back."""
+        return self.complete
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(problems=[p.to_dict() for p in self.problems],
+                    skipped=[s.to_dict() for s in self.skipped], complete=self.complete,
+                    seconds=round(self.seconds, 3))
+        return data
+
+    def summary(self) -> str:
+        if not self.problems:
+            return f"{self.path}: healthy; nothing to repair"
+        lines = [f"  lost {doc_id}: its text could not be read and no source file has it"
+                 for doc_id in self.lost]
+        lines += [f"  source {s} no longer exists" for s in self.sources_missing]
+        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        if self.catalogue_lost:
+            lines.append("  index.sqlite could not be read: articles that were not under the "
+                         "remembered sources (uploads, files since moved) cannot be named")
+        lines.append(f"repaired {self.path}: {counted(len(self.restored), 'article')} restored "
+                     f"from stored texts, {len(self.reread)} re-read from sources, "
+                     f"{len(self.lost)} lost; damaged files moved to {self.moved_to} "
+                     f"({self.seconds:.1f}s)")
+        return "\n".join(lines)

@@ -19,10 +19,11 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from index.articles import SUPPORTED_SUFFIXES, reason_of
-from index.lock import IndexLocked
-from index.names import shown
-from index.store import Index, Report
+from index.display import shown
+from index.errors import IndexLocked
+from index.ingest.articles import SUPPORTED_SUFFIXES, reason_of
+from index.results import Report
+from index.store import Index
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index import Index, open_default
-from index.lexical import terms
-from index.nlp import pipeline
+from index.ingest.nlp import pipeline
+from index.ingest.terms import terms
 from qa.followup import resolve
 from qa.positions import weigh
 from qa.reader import Reader, load_reader

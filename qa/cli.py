@@ -13,8 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-from index import IndexError_, IndexLocked, counted, default_index_dir
-from index.location import masked
+from index import ActionNeeded, IndexLocked, counted, default_index_dir, masked
 from qa.answer import ask, warm_up
 from qa.result import Answer
 
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.question is None:
             return _conversation(args)
         _show(ask(args.question, index=args.index, k=args.k), args.json, indent=2)
-    except (IndexError_, IndexLocked) as error:
+    except (ActionNeeded, IndexLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.nlp import pipeline
+from index.ingest.nlp import pipeline
 from qa.result import Answer
 
 LOOKBACK = 3     # turns searched for an antecedent, newest first

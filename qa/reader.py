@@ -2,7 +2,7 @@
 
 A MiniLM encoder with a start/end head, trained here (train/reader.py) on SQuAD-style
 data with many no-answer pairs, and shipped in qa/reader_model as fp16 safetensors. It
-runs in float32 through numpy (`index.bert`), so that answering one question never
+runs in float32 through numpy (`index.model.bert`), so that answering one question never
 imports torch; a page or a prompt runs it through torch (see `Reader`).
 
 The run reads as a straight line, the way Haystack's ExtractiveReader does: all
@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from index import Passage
-from index.bert import Bert, padded
-from index.embedder import autocast, configured_precision
+from index.model.bert import Bert, padded
+from index.model.precision import autocast, configured_precision
 from qa.spans import best_span, trim
 from qa.windows import Window
 
@@ -107,7 +107,7 @@ class Reading:
 
 
 class _NumpyLogits:
-    """Start and end logits through `index.bert`, in float32: nothing imports torch, so a
+    """Start and end logits through `index.model.bert`, in float32: nothing imports torch, so a
     one-shot question starts in about a second."""
 
     def __init__(self, folder: Path) -> None:

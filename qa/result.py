@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TypedDict
 
-from index.names import counted
+from index.display import counted
 from qa.when import published, readable_date
 
 

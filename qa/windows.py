@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import Passage
-from index.lexical import terms
+from index.ingest.terms import terms
 
 WINDOW_CHARS = 480      # about 100 word pieces: a sentence with its neighbours
 MAX_WINDOWS = 12

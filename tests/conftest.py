@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 
 from index import Index, Report
-from index.embedder import Embedder, load_embedder
+from index.model.embedder import Embedder, load_embedder
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

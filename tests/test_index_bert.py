@@ -1,4 +1,4 @@
-"""Questions run through numpy (`index.bert`), ingest and training through torch: both
+"""Questions run through numpy (`index.model.bert`), ingest and training through torch: both
 must give the same numbers for the same weights, and answering must not load torch."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.bert import Bert, padded
-from index.embedder import Embedder
+from index.model.bert import Bert, padded
+from index.model.embedder import Embedder
 from qa.reader import SHIPPED, Reader
 from tests.conftest import REPO
 
@@ -91,7 +91,7 @@ def test_a_one_shot_question_loads_neither_torch_nor_spacy(seeds_build) -> None:
 
 @pytest.mark.parametrize("folder", [Path("/nonexistent"), REPO / "seeds"])
 def test_a_folder_that_is_not_a_bert_checkpoint_is_refused(folder: Path) -> None:
-    from index.bert import supports
+    from index.model.bert import supports
 
     assert not supports(folder)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from index import EmbedderMismatch, Index, Skipped
-from index.embedder import DEFAULT_MODEL, load_embedder
-from index.nlp import PIECE_CHARS, _blocks, analyse, pipeline
+from index.ingest.nlp import PIECE_CHARS, _blocks, analyse, pipeline
+from index.model.embedder import DEFAULT_MODEL, load_embedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from index import Index
-from index.chunking import DEFAULT_MAX_TOKENS, chunk_article, count_tokens
-from index.nlp import analyse
+from index.ingest.chunking import DEFAULT_MAX_TOKENS, chunk_article, count_tokens
+from index.ingest.nlp import analyse
 
 
 def _nasty_texts() -> dict[str, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from index import Index
-from index.embedder import DEFAULT_MODEL
-from index.lock import WriteLock
+from index.folder.lock import WriteLock
+from index.model.embedder import DEFAULT_MODEL
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

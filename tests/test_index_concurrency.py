@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index import Article, Index, IndexLocked
-from index.lock import WriteLock
+from index.folder.lock import WriteLock
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = "000_51fa7298afb77037"
@@ -28,7 +28,7 @@ print("DONE", report.added, flush=True)
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from index.lock import WriteLock
+from index.folder.lock import WriteLock
 
 with WriteLock(Path(sys.argv[1])):
     print("LOCKED", flush=True)

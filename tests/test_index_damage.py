@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from index import Article, Index, IndexDamaged
-from index.check import inspect
-from index.repair import repair
-from index.segments import number_of
+from index.folder.check import inspect
+from index.folder.repair import repair
+from index.folder.segments import number_of
 from tests.conftest import REPO, SEEDS, copy_index, python_env
 
 
@@ -168,7 +168,7 @@ def test_repair_names_the_articles_it_could_not_bring_back(seeds_copy, embedder)
     index.add_articles([Article("coded", "An article made in code about the harbour vote. "
                                          "The council met on Tuesday.")])
     index.close()
-    db = Index.open(seeds_copy)._db
+    db = Index.open(seeds_copy)._conn
     documents_root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'documents'"
                                 ).fetchone()[0]
     db.close()

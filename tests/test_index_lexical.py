@@ -7,7 +7,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from index.lexical import LexicalIndex, Postings, terms
+from index.folder.postings import LexicalIndex, Postings
+from index.ingest.terms import terms
 
 QUERIES = [
     "Japan China Taiwan talks",

@@ -14,7 +14,7 @@ import pytest
 
 from bench.samples import story
 from index import Index
-from index.links import read_url
+from index.ingest.links import read_url
 from tests.web_site import PAGE, PAGE_STORY, serve_site
 from ui.backend import Backend, ReadOnly
 

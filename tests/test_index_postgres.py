@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from index import Article, EmbedderMismatch, Index, IndexError_, pglexical
-from index.embedder import load_embedder
-from index.postgres import PostgresIndex
+from index import ActionNeeded, Article, EmbedderMismatch, Index
+from index.model.embedder import load_embedder
+from index.postgres import bm25
+from index.postgres.store import PostgresIndex
 from tests.conftest import database_uri
 
 SEED_000 = "000_51fa7298afb77037"
@@ -201,7 +202,7 @@ def test_scores_agree_with_the_folder_index_after_updates_and_removals(postgres,
             expected = keyed(folder_index, folder_index.lexical_search(query, k))
             for prune_df in (0, 2, 5, 1000):
                 with pg.snapshot():
-                    got = keyed(pg, pglexical.search(pg._conn, query, k, prune_df=prune_df))
+                    got = keyed(pg, bm25.search(pg._conn, query, k, prune_df=prune_df))
                 assert [key for key, _ in got] == [key for key, _ in expected], (query, k, prune_df)
                 assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-4)
     vector = embedder.encode(["trade policy at the border"])[0]
@@ -243,20 +244,20 @@ def test_bad_locations_are_one_clear_line_and_create_nothing(postgres, tmp_path)
     import psycopg
 
     empty = postgres.new_database()
-    with pytest.raises(IndexError_, match=r"^no index at postgresql://.*: build one with"):
+    with pytest.raises(ActionNeeded, match=r"^no index at postgresql://.*: build one with"):
         Index.open(empty, create=False)
     with psycopg.connect(empty) as conn:
         assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'newsqa'"
                             ).fetchone()[0] == 0
-    with pytest.raises(IndexError_, match=r"^cannot connect to postgresql://.*does not exist"):
+    with pytest.raises(ActionNeeded, match=r"^cannot connect to postgresql://.*does not exist"):
         Index.open(database_uri(postgres.uri, "no_such_database"))
     down = f"postgresql://someone:sekrit@/news?host={tmp_path}"
-    with pytest.raises(IndexError_) as caught:
+    with pytest.raises(ActionNeeded) as caught:
         Index.open(down)
     message = str(caught.value)
     assert message.startswith("cannot connect to postgresql://someone:***@/news")
     assert "sekrit" not in message and "\n" not in message
-    with pytest.raises(IndexError_, match="is not a PostgreSQL URI"):
+    with pytest.raises(ActionNeeded, match="is not a PostgreSQL URI"):
         Index.open("postgresql://someone:sekrit@host/news?nosuchoption=1")
 
 

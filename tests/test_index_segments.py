@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index import Index
-from index.segments import MERGE_CAP, merge_count, number_of
+from index.folder.segments import MERGE_CAP, merge_count, number_of
 
 QUERIES = ["talks on the border", "wombatfestival0 energy prices", "court statement budget",
            "quokka3 minister said", "Japan China Taiwan talks"]

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from index import Index
-from index.lock import WriteLock
+from index.folder.lock import WriteLock
 from index.watch import Watcher
 
 

@@ -18,8 +18,8 @@ import pytest
 
 from index import Article, Index, Skipped, read_paths
 from index.cli import main
-from index.embedder import DEFAULT_MODEL
-from index.workers import embed_articles, pool_kind
+from index.ingest.workers import embed_articles, pool_kind
+from index.model.embedder import DEFAULT_MODEL
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUERIES = ("Who is the Prime Minister of Japan?", "trade talks and tariffs", "election results")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexError_
+from index import ActionNeeded
 from ui.backend import Backend
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_the_default_index_is_built_from_the_seeds_on_first_use(tmp_path, embedd
 
 
 def test_a_named_index_that_does_not_exist_is_an_error_not_a_new_index(tmp_path, embedder):
-    with pytest.raises(IndexError_, match="no index at"):
+    with pytest.raises(ActionNeeded, match="no index at"):
         Backend.open(tmp_path / "typo", log=print)
     assert not (tmp_path / "typo").exists()
 

@@ -23,8 +23,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 from playwright.sync_api import Browser, expect
 
-from index import IndexError_
-from index.lock import WriteLock
+from index import ActionNeeded
+from index.folder.lock import WriteLock
 from tests.conftest import REPO, Child, copy_index, python_env
 from tests.test_ui_browser import browser  # noqa: F401  (the module's one Chromium)
 from ui.app import upload
@@ -220,7 +220,7 @@ def test_a_read_only_backend_refuses_every_write_and_needs_no_write_lock(seeds_c
                 write()
     assert backend.documents() == before
     assert not (tmp_path / "drop").exists()
-    with pytest.raises(IndexError_, match="no index at"):
+    with pytest.raises(ActionNeeded, match="no index at"):
         Backend.open(tmp_path / "missing", read_only=True)
     assert not (tmp_path / "missing").exists()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from bench.samples import newsroom_page, story, two_column_pdf
-from index.articles import MAX_FILE_BYTES
+from index.ingest.articles import MAX_FILE_BYTES
 
 PAGE = "/news/2025/11/talks.html"
 PAGE_STORY = 7

@@ -7,8 +7,7 @@ import os
 import sys
 import time
 
-from index import IndexError_, default_index_dir
-from index.location import masked
+from index import ActionNeeded, default_index_dir, masked
 from ui.logins import LoginError, logins
 from ui.network import DEFAULT_HOST, DEFAULT_PORT, PortError, choose, exposure_warning, port_from_env
 
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         backend = Backend.open(args.index, read_only=args.read_only)
-    except IndexError_ as error:
+    except ActionNeeded as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(backend.status().summary() + (" (read-only)" if args.read_only else ""), flush=True)

@@ -16,11 +16,15 @@ import dataclasses
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import Article, Index, Report, Skipped, Status, is_url, open_default, read_paths
 from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
+
+if TYPE_CHECKING:  # watchdog starts threads: loaded only when a folder is watched
+    from index.watch import Watcher
 
 WRITE_WAIT_SECONDS = 120.0
 EXAMPLE_ARTICLES = 200
@@ -39,7 +43,7 @@ class Backend:
         self.index = index
         self.read_only = read_only
         self.index.write_wait = WRITE_WAIT_SECONDS
-        self._watchers: list = []
+        self._watchers: list[Watcher] = []
 
     @classmethod
     def open(cls, path: str | Path | None = None,
@@ -93,7 +97,7 @@ class Backend:
 
     def add_url(self, url: str, progress: Progress | None = None,
                 replace: bool = False) -> Report:
-        """Fetch a web page or PDF and index it with its metadata (see `index.links`); a
+        """Fetch a web page or PDF and index it with its metadata (see `index.ingest.links`); a
         link that cannot be fetched or read is the report's one skipped line."""
         self._writable()
         url = url.strip()
@@ -131,7 +135,8 @@ class Backend:
 
     # Watching --------------------------------------------------------------
 
-    def watch(self, folder: str | Path, on_report: Callable[[Report], None] | None = None):
+    def watch(self, folder: str | Path,
+              on_report: Callable[[Report], None] | None = None) -> Watcher:
         """Index the files in `folder`, then those dropped there later, without a restart."""
         from index.watch import Watcher
 

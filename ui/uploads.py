@@ -2,7 +2,7 @@
 
 A browser sends a file name chosen by whoever made the file. Only its last path
 component is kept (`../../etc/passwd.txt` becomes `passwd.txt`), cleaned by the
-index's one id rule (`index.names`): letters of every script stay, so `日本.txt`
+index's one id rule (`index.ingest.ids`): letters of every script stay, so `日本.txt`
 is indexed as `日本`, while control characters and separators go. Each file is
 copied into a folder of its own, so two uploads with one name never overwrite
 each other on disk; which id each gets is the index's decision (`article-2` when
@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path, PureWindowsPath
 
 from index import Skipped
-from index.articles import SUPPORTED_SUFFIXES
-from index.names import FALLBACK_ID, clean_part
+from index.ingest.articles import SUPPORTED_SUFFIXES
+from index.ingest.ids import FALLBACK_ID, clean_part
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # File systems allow 255 bytes a name; a name of CJK letters takes 3 bytes a letter.

@@ -1,4 +1,4 @@
-"""Article ids made from names, and names made safe to print.
+"""Article ids made from names: of files, records, uploads and links.
 
 One rule for every id, whether it comes from a file in a folder, a file named
 on the command line, a page upload or a record's own `id` field: the name is
@@ -8,8 +8,7 @@ another path is replaced: control and format characters (a newline, an escape
 sequence, a right-to-left override) and backslashes become `_`, and `/`
 separates folders only, never starts or ends an id.
 
-File names are chosen by whoever made the files; `shown` escapes what a
-terminal or a log would otherwise act on, for every message that names a file.
+When two articles claim one id, `index.ingest.claims` settles which keeps it.
 """
 
 from __future__ import annotations
@@ -19,12 +18,13 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from index.display import is_control
+
 FALLBACK_ID = "article"
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
 def _unsafe(char: str) -> bool:
-    return char == "\\" or unicodedata.category(char) in _UNSAFE_CATEGORIES
+    return char == "\\" or is_control(char)
 
 
 def clean_part(name: str) -> str:
@@ -50,20 +50,6 @@ def doc_id_for(path: Path, root: Path | None) -> str:
 def numbered(doc_id: str, n: int) -> str:
     """The id an article is kept apart under when `doc_id` belongs to another: `id-2`, ..."""
     return f"{doc_id}-{n}"
-
-
-def shown(name: object) -> str:
-    """`name` with control characters escaped (`\\n`, `\\x1b`, `\\u202e`), for messages."""
-    text = str(name)
-    if not any(_unsafe(c) and c != "\\" for c in text):
-        return text
-    return "".join(c.encode("unicode_escape").decode("ascii") if _unsafe(c) and c != "\\" else c
-                   for c in text)
-
-
-def counted(n: int, noun: str) -> str:
-    """"1 segment", "3 segments": counts in messages read as English."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def url_id(url: str) -> str:

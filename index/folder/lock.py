@@ -12,9 +12,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-
-class IndexLocked(Exception):
-    pass
+from index.errors import IndexLocked
 
 
 class WriteLock:

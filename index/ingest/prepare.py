@@ -4,7 +4,7 @@
 a group of articles in, per article either its chunks (not yet numbered), sentences,
 entities and vectors, or the reason it was skipped. It returns plain data and never
 raises for one article's sake, so a group can travel to another process and back.
-`index.workers` decides where the groups run and numbers the chunks in order.
+`index.ingest.workers` decides where the groups run and numbers the chunks in order.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.articles import Article, Skipped, reason_of
-from index.chunking import Chunk, chunk_article
-from index.embedder import Embedder
-from index.nlp import Entity, Sentence, analyse
+from index.ingest.articles import Article, Skipped, reason_of
+from index.ingest.chunking import Chunk, chunk_article
+from index.ingest.nlp import Entity, Sentence, analyse
+from index.model.embedder import Embedder
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ huge, endless or trickling response costs no more memory or time than the limits
 Only HTML and PDF responses are read (a PDF sent as application/octet-stream is known
 by its first bytes); anything else (an image, a JSON API, a 404 page) is one line
 saying why. The article's id is the URL's host and path
-(`index.names.url_id`) and its path is the URL itself, so adding the same link again
+(`index.ingest.ids.url_id`) and its path is the URL itself, so adding the same link again
 updates its article and another link with the same path is kept apart.
 """
 
@@ -18,9 +18,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from index.articles import (
+from index.ingest.articles import (
     MAX_FILE_BYTES,
     Article,
     Skipped,
@@ -29,7 +30,7 @@ from index.articles import (
     read_content,
     read_paths,
 )
-from index.names import url_id
+from index.ingest.ids import url_id
 
 FETCH_TIMEOUT_SECONDS = 15.0
 USER_AGENT = "newsqa/1.0 (+https://github.com/; indexes news for question answering)"
@@ -74,7 +75,7 @@ def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
         raise Unreadable(f"timed out after {timeout:g} s") from None
 
 
-def _read_until(response, max_bytes: int, deadline: float) -> bytes:
+def _read_until(response: Any, max_bytes: int, deadline: float) -> bytes:
     """The body, read in blocks: over `max_bytes`, or still coming at `deadline` (a server
     that sends a byte now and then never trips the per-read timeout), it is refused."""
     blocks, size = [], 0

@@ -1,5 +1,7 @@
 """Which id each article of a write gets: its own name, or a numbered one beside it.
 
+Ids are made from names by `index.ingest.ids`; this module settles the claims.
+
 A name is a claim, not a licence to overwrite. An article keeps the id its name
 gives it when that id is free, holds the same text already, or holds the article
 last read from the same file (the file was edited: an update). A different
@@ -17,8 +19,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from index.articles import Article, Skipped
-from index.names import numbered, shown
+from index.display import shown
+from index.ingest.articles import Article, Skipped
+from index.ingest.ids import numbered
 
 # (doc_id -> (path, content hash)) of the rows the index holds for the ids asked
 Lookup = Callable[[Sequence[str]], dict[str, tuple[str, str]]]

@@ -4,7 +4,7 @@ Every character offset the project reports points into `Article.text`, so the
 text of a plain-text file is kept exactly as the file has it except for one
 normalisation: `\\r\\n` becomes `\\n`. A web page's text is its story as trafilatura
 extracts it, a PDF's its text layer page by page, and a Markdown file's what follows
-its front matter (`index.formats`); offsets point into that stored text, never into
+its front matter (`index.ingest.formats`); offsets point into that stored text, never into
 the file. Title, outlet, author, publication date and URL are read from metadata
 (page tags, JSON fields, front matter) first; title and date are guessed from the text
 only when metadata is missing.
@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index.formats import (
+from index.display import shown
+from index.ingest.formats import (
     Extracted,
     Unreadable,
     front_matter,
@@ -30,7 +31,7 @@ from index.formats import (
     read_html,
     read_pdf,
 )
-from index.names import clean_id, doc_id_for, shown
+from index.ingest.ids import clean_id, doc_id_for
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -332,7 +333,7 @@ def iter_files(paths: Iterable[str | Path],
 def read_paths(paths: Iterable[str | Path], root: Path | None = None,
                max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Article], list[Skipped]]:
     """Every article under the given files and folders, in order, each with the id its name
-    gives it: two may want one id, and the index decides (`index.ids`)."""
+    gives it: two may want one id, and the index decides (`index.ingest.claims`)."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for found in iter_files(paths, root):

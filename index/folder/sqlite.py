@@ -1,8 +1,10 @@
-"""The SQLite half of an index: articles, chunks, sentences, entities and tombstones.
+"""The SQLite half of an index folder: articles, chunks, sentences, entities and tombstones.
 
 SQLite is the source of truth and the unit of atomicity: a write puts its rows,
 the list of segments and the generation number in one transaction, so a write
-killed at any point leaves the previous generation whole.
+killed at any point leaves the previous generation whole. The reads `Store` shares
+between the kinds (`articles`, `chunks`, `sentences`, `entities`, `document_rows`,
+`get_meta`) have the same signatures as `index.postgres.tables`'s.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ from urllib.parse import quote
 
 import numpy as np
 
-from index.articles import Article
-from index.chunking import Chunk
-from index.nlp import Entity, Sentence
+from index.ingest.articles import Article
+from index.ingest.chunking import Chunk
+from index.ingest.nlp import Entity, Sentence
+from index.store import (
+    ARTICLE_COLUMNS,
+    article_from_row,
+    entities_by_article,
+    sentences_by_article,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +46,6 @@ CREATE INDEX IF NOT EXISTS entities_by_doc ON entities(doc_id);
 CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
 
-_DOC_COLUMNS = "doc_id, text, title, date, url, source, path, extra"
 # Columns added since the first release, with their type: an index made before them gets
 # them on its first writable open (`_upgrade`), and reads of one that cannot be written
 # (`check`, a read-only mount) see them as NULL.
@@ -94,7 +101,7 @@ def _upgrade(db: sqlite3.Connection) -> None:
 def _doc_columns(db: sqlite3.Connection) -> str:
     """The article columns to select, with NULL for any an unwritable old index lacks."""
     have = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
-    return ", ".join(c if c in have else f"NULL AS {c}" for c in _DOC_COLUMNS.split(", "))
+    return ", ".join(c if c in have else f"NULL AS {c}" for c in ARTICLE_COLUMNS.split(", "))
 
 
 def is_damage(error: sqlite3.Error) -> bool:
@@ -199,16 +206,10 @@ def insert_document(db: sqlite3.Connection, article: Article, now: float, chunks
                    [(a.doc_id, e.start, e.end, e.label) for e in entities])
 
 
-def _article(row: tuple) -> Article:
-    *fields, extra = row
-    meta = json.loads(extra) if extra else {}
-    return Article(*fields, author=meta.get("author", ""), pages=tuple(meta.get("pages", ())),
-                   extracted_by=meta.get("extracted_by", ""))
-
-
-def article(db: sqlite3.Connection, doc_id: str) -> Article | None:
-    row = db.execute(f"SELECT {_doc_columns(db)} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-    return _article(row) if row else None
+def articles(db: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, Article]:
+    rows = _in_batches(db, f"SELECT {_doc_columns(db)} FROM documents WHERE doc_id IN ({{marks}})",
+                       doc_ids)
+    return {row[0]: article_from_row(row) for row in rows}
 
 
 def document_rows(db: sqlite3.Connection) -> list[dict]:
@@ -226,18 +227,18 @@ def chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, Chunk]
     return {row[5]: Chunk(*row) for row in rows}
 
 
-def sentences(db: sqlite3.Connection, doc_id: str) -> tuple[list[Sentence], np.ndarray]:
-    rows = db.execute("SELECT start, end, vector FROM sentences WHERE doc_id = ? ORDER BY ordinal",
-                      (doc_id,)).fetchall()
-    spans = [Sentence(start, end) for start, end, _ in rows]
-    vectors = [np.frombuffer(v, dtype=np.float16) for _, _, v in rows]
-    return spans, (np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 0)))
+def sentences(db: sqlite3.Connection, doc_ids: Sequence[str], dimension: int
+              ) -> dict[str, tuple[list[Sentence], np.ndarray]]:
+    """Per article: its sentences in order and their vectors (float32, one row each)."""
+    return sentences_by_article(doc_ids, _in_batches(
+        db, "SELECT doc_id, start, end, vector FROM sentences WHERE doc_id IN ({marks}) "
+            "ORDER BY doc_id, ordinal", doc_ids), dimension)
 
 
-def entities(db: sqlite3.Connection, doc_id: str) -> list[Entity]:
-    rows = db.execute("SELECT start, end, label FROM entities WHERE doc_id = ? ORDER BY start",
-                      (doc_id,))
-    return [Entity(*row) for row in rows]
+def entities(db: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, list[Entity]]:
+    return entities_by_article(doc_ids, _in_batches(
+        db, "SELECT doc_id, start, end, label FROM entities WHERE doc_id IN ({marks}) "
+            "ORDER BY doc_id, start", doc_ids))
 
 
 def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
@@ -251,7 +252,7 @@ def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
     try:
         columns = _doc_columns(db)
     except sqlite3.Error:
-        columns = _DOC_COLUMNS.replace(", extra", ", NULL AS extra")
+        columns = ARTICLE_COLUMNS.replace(", extra", ", NULL AS extra")
     queries = [(f"SELECT {columns} FROM documents", True)]
     queries += [(f"SELECT doc_id FROM {table}", False) for table in ("chunks", "entities")]
     for query, documents in queries:
@@ -259,7 +260,7 @@ def salvage(db: sqlite3.Connection) -> tuple[list[Article], set[str], bool]:
             try:
                 for row in db.execute(f"{query} ORDER BY rowid {order}"):
                     if documents:
-                        found.setdefault(row[0], _article(row))
+                        found.setdefault(row[0], article_from_row(row))
                     known.add(row[0])
                 break
             except sqlite3.Error:

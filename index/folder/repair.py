@@ -18,68 +18,25 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index import database
-from index.articles import Article, Skipped, read_paths
-from index.check import DATABASE, MANIFEST, Problem, holds_index, inspect, read_manifest
-from index.lock import WriteLock
-from index.names import counted
-from index.segments import number_of, write_atomically
-from index.store import Index, IndexError_
+from index.errors import ActionNeeded
+from index.folder import sqlite
+from index.folder.check import DATABASE, MANIFEST, holds_index, inspect, read_manifest
+from index.folder.lock import WriteLock
+from index.folder.segments import number_of, write_atomically
+from index.folder.store import FolderIndex
+from index.ingest.articles import Article, Skipped, read_paths
+from index.results import Repair
 
 STAGING = "repairing"
-
-
-@dataclass(frozen=True)
-class Repair:
-    """What a repair found and did: the CLI's summary and its --json object."""
-
-    path: str
-    problems: tuple[Problem, ...] = ()
-    moved_to: str = ""
-    restored: tuple[str, ...] = ()  # from the texts stored in index.sqlite
-    reread: tuple[str, ...] = ()  # from the source files
-    lost: tuple[str, ...] = ()
-    catalogue_lost: bool = False  # index.sqlite unreadable: what it held cannot all be named
-    sources_missing: tuple[str, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
-    seconds: float = 0.0
-
-    @property
-    def complete(self) -> bool:
-        return not self.lost and not self.catalogue_lost
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data.update(problems=[p.to_dict() for p in self.problems],
-                    skipped=[s.to_dict() for s in self.skipped], complete=self.complete,
-                    seconds=round(self.seconds, 3))
-        return data
-
-    def summary(self) -> str:
-        if not self.problems:
-            return f"{self.path}: healthy; nothing to repair"
-        lines = [f"  lost {doc_id}: its text could not be read and no source file has it"
-                 for doc_id in self.lost]
-        lines += [f"  source {s} no longer exists" for s in self.sources_missing]
-        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
-        if self.catalogue_lost:
-            lines.append(f"  {DATABASE} could not be read: articles that were not under the "
-                         f"remembered sources (uploads, files since moved) cannot be named")
-        lines.append(f"repaired {self.path}: {counted(len(self.restored), 'article')} restored "
-                     f"from stored texts, {len(self.reread)} re-read from sources, "
-                     f"{len(self.lost)} lost; damaged files moved to {self.moved_to} "
-                     f"({self.seconds:.1f}s)")
-        return "\n".join(lines)
 
 
 def repair(folder: Path, progress: Callable[[int, int], None] | None = None) -> Repair:
     """Rebuild the index in `folder` if `check` finds problems; a healthy one is left alone."""
     started = time.perf_counter()
     if not holds_index(folder):
-        raise IndexError_(f"no index at {folder}: nothing to repair")
+        raise ActionNeeded(f"no index at {folder}: nothing to repair")
     with WriteLock(folder):
         findings = inspect(folder)
         if findings.healthy:
@@ -117,14 +74,14 @@ def _salvage(folder: Path) -> tuple[list[Article], set[str], bool, dict, int]:
     if not (folder / DATABASE).exists():
         return [], set(), False, manifest, highest
     try:
-        db = database.connect(folder / DATABASE, create=False, read_only=True)
+        db = sqlite.connect(folder / DATABASE, create=False, read_only=True)
     except sqlite3.Error:
         return [], set(), False, manifest, highest
     try:
-        articles, known, whole = database.salvage(db)
+        articles, known, whole = sqlite.salvage(db)
         with suppress(sqlite3.Error, ValueError):  # the meta table is no article's only copy
-            highest = max(highest, int(database.get_meta(db, "generation", "0")))
-            manifest = manifest or json.loads(database.get_meta(db, "manifest", "{}"))
+            highest = max(highest, int(sqlite.get_meta(db, "generation", "0")))
+            manifest = manifest or json.loads(sqlite.get_meta(db, "manifest", "{}"))
     finally:
         db.close()
     return articles, known, whole, manifest, highest
@@ -137,9 +94,9 @@ def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: 
     staging = folder / STAGING
     if staging.exists():
         shutil.rmtree(staging)  # the unfinished output of a repair that was stopped
-    index = Index.open(staging, embedder=manifest.get("embedder"))
-    db = database.connect(staging / DATABASE, create=False)
-    database.set_meta(db, generation=generation)
+    index = FolderIndex.open(staging, embedder=manifest.get("embedder"))
+    db = sqlite.connect(staging / DATABASE, create=False)
+    sqlite.set_meta(db, generation=generation)
     db.close()
     index.add_articles(articles, progress=progress)
     index.close()

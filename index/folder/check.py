@@ -2,9 +2,11 @@
 
 Like Lucene's CheckIndex and SQLite's `PRAGMA integrity_check`: every file the
 index is made of is read and checked against the others, and each problem names
-its file. `Index.open` runs this when its own cheaper checks fail, so the one
+its file. `FolderIndex.open` runs this when its own cheaper checks fail, so the one
 message a person sees lists everything, not the first symptom; `python -m index
-check` runs it on demand. Mending is `index.repair`'s job, and only on request.
+check` runs it on demand. Mending is `index.folder.repair`'s job, and only on request.
+What it finds is the same `Findings` a PostgreSQL index gives (`index.results`), with
+this kind's own line on what to do.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import faiss
 import numpy as np
 
-from index import database
-from index.lexical import Postings
-from index.names import counted
-from index.segments import Segment, files, number_of
+from index.display import counted, one_line
+from index.folder import sqlite
+from index.folder.postings import Postings
+from index.folder.segments import Segment, files, number_of
+from index.results import Findings, Problem
 
 T = TypeVar("T")
 
@@ -54,50 +56,11 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong, with the file it is in (a name inside the index folder)."""
-
-    file: str
-    kind: str  # missing, unreadable, damaged, disagrees
-    detail: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        return f"{self.file} {self.detail}"
-
-
-@dataclass(frozen=True)
-class Findings:
-    """All problems of one folder, and what could be counted on the way."""
-
-    path: str
-    problems: tuple[Problem, ...]
-    documents: int = 0
-    chunks: int = 0
-    segments: int = 0
-    generation: int = 0
-    kind: str = "folder"  # or "postgres": tables, no segment files
-
-    @property
-    def healthy(self) -> bool:
-        return not self.problems
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "problems": [p.to_dict() for p in self.problems],
-                "healthy": self.healthy}
-
-    def summary(self) -> str:
-        """One line per problem, then the one-line verdict."""
-        if self.healthy:
-            return (f"{self.path}: healthy; {counted(self.documents, 'document')}, "
-                    f"{counted(self.chunks, 'chunk')}, generation {self.generation} "
-                    f"({counted(self.segments, 'segment') if self.kind == 'folder' else 'PostgreSQL'})")
-        lines = [f"  {p.summary()}" for p in self.problems]
-        return "\n".join([*lines, f"{self.path}: {counted(len(self.problems), 'problem')}; "
-                                  f"`{repair_command(Path(self.path))}` rebuilds what it can"])
+def _findings(folder: Path, problems: list[Problem], documents: int = 0, chunks: int = 0,
+              segments: int = 0, generation: int = 0) -> Findings:
+    return Findings(str(folder), tuple(problems), documents, chunks, segments, generation,
+                    kind="folder", layout=counted(segments, "segment"),
+                    advice=f"`{repair_command(folder)}` rebuilds what it can")
 
 
 def inspect(folder: Path, sqlite_check: str = "integrity_check") -> Findings:
@@ -115,13 +78,13 @@ def inspect(folder: Path, sqlite_check: str = "integrity_check") -> Findings:
         problems.append(Problem(DATABASE, "missing",
                                 f"is missing (it holds the articles and the list of segments; "
                                 f"{counted(len(segments), 'segment')} remain)"))
-        return Findings(str(folder), tuple(problems))
+        return _findings(folder, problems)
     try:
-        db = database.connect(folder / DATABASE, create=False, read_only=True)
+        db = sqlite.connect(folder / DATABASE, create=False, read_only=True)
     except sqlite3.Error as error:
         problems.append(Problem(DATABASE, "unreadable",
                                 f"cannot be opened ({one_line(str(error))})"))
-        return Findings(str(folder), tuple(problems))
+        return _findings(folder, problems)
     try:
         return _inspect_database(folder, db, manifest, problems, sqlite_check)
     finally:
@@ -137,25 +100,25 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
             problems.append(Problem(DATABASE, "damaged",
                                     f"is damaged ({one_line('; '.join(verdict[:3]))})"))
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        absent = [t for t in database.TABLES if t not in tables]
+        absent = [t for t in sqlite.TABLES if t not in tables]
         if absent:
             problems.append(Problem(DATABASE, "damaged",
                                     f"has no table {', '.join(absent)} (emptied or truncated)"))
-            return Findings(str(folder), tuple(problems))
-        generation = int(database.get_meta(db, "generation", "0"))
-        listed = [tuple(p) for p in json.loads(database.get_meta(db, "segments", "[]"))]
-        documents, _ = database.counts(db)
+            return _findings(folder, problems)
+        generation = int(sqlite.get_meta(db, "generation", "0"))
+        listed = [tuple(p) for p in json.loads(sqlite.get_meta(db, "segments", "[]"))]
+        documents, _ = sqlite.counts(db)
         rows = np.array([r[0] for r in db.execute("SELECT chunk_id FROM chunks")], dtype=np.int64)
-        dead = database.dead_chunks(db)
+        dead = sqlite.dead_chunks(db)
     except (sqlite3.Error, ValueError, TypeError) as error:
         problems.append(Problem(DATABASE, "damaged", f"is damaged ({one_line(str(error))})"))
-        return Findings(str(folder), tuple(problems))
+        return _findings(folder, problems)
     held = [_inspect_segment(folder, n, size, manifest, problems) for n, size in listed]
     if all(ids is not None for ids in held):
         live = np.setdiff1d(np.concatenate([np.zeros(0, np.int64), *held]), dead)
         lacking, stray = np.setdiff1d(rows, live), np.setdiff1d(live, rows)
         if len(lacking):
-            docs = database.documents_of(db, lacking.tolist())
+            docs = sqlite.documents_of(db, lacking.tolist())
             problems.append(Problem(DATABASE, "disagrees",
                                     f"has {len(lacking)} chunk(s) that no segment holds "
                                     f"(articles {', '.join(docs[:5])}"
@@ -163,14 +126,7 @@ def _inspect_database(folder: Path, db: sqlite3.Connection, manifest: dict,
         if len(stray):
             problems.append(Problem(DATABASE, "disagrees",
                                     f"lacks the rows of {len(stray)} chunk(s) the segments hold"))
-    return Findings(str(folder), tuple(problems), documents, len(rows), len(listed), generation)
-
-
-def one_line(text: str, limit: int = 160) -> str:
-    """An error or verdict as one short line: faiss's C++ location and SQLite's line
-    breaks are no use to a person."""
-    text = " ".join(text.split()).rsplit("Error: ", 1)[-1]
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return _findings(folder, problems, documents, len(rows), len(listed), generation)
 
 
 def _read(path: Path, load: Callable[[Path], T], problems: list[Problem]) -> T | None:

@@ -9,7 +9,7 @@ as at 100k.
 Small segments merge like a binary counter: a segment absorbs newer ones once
 they add up to its size, which keeps O(log n) segments and rewrites each chunk
 O(log n) times. Merges stop at MERGE_CAP chunks, so no single add pays for a
-large rewrite; `Index.compact()` folds everything into one segment.
+large rewrite; `FolderIndex.compact()` folds everything into one segment.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import BinaryIO
 import faiss
 import numpy as np
 
-from index.lexical import Postings
+from index.folder.postings import Postings
 
 MERGE_CAP = 16_384
 

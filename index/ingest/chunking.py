@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import tiktoken
 
-from index.nlp import Sentence
+from index.ingest.nlp import Sentence
 
 TOKENIZER = "cl100k_base"
 DEFAULT_MAX_TOKENS = 160

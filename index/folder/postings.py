@@ -1,44 +1,26 @@
-"""BM25 over chunks, as term frequencies that segments can add to and mask without a rebuild.
+"""The folder kind's BM25: term frequencies that segments can add to and mask without a rebuild.
 
 bm25s precomputes a score for every (term, chunk) pair, so one new article
 changes the idf of its terms and forces a full re-index: 8 s at 100k chunks.
 Here each segment stores term frequencies, and scores are computed at query
 time from statistics of the whole index (live chunks of every segment), with
 the same Lucene BM25 formula bm25s uses (a test checks they agree). Adding an
-article costs time in proportion to the article, not to the index.
+article costs time in proportion to the article, not to the index. Terms come from
+`index.ingest.terms`, the tokenizer questions go through too.
 """
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
-from bm25s.stopwords import STOPWORDS_EN
 
-K1 = 1.5
-B = 0.75
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(STOPWORDS_EN)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words without English stopwords: what BM25 matches on."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
-    return _stemmer().stemWords(words)
+from index.ingest.terms import K1, B
 
 
 class Postings:

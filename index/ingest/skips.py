@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 
-from index.articles import Article, Skipped
+from index.ingest.articles import Article, Skipped
 
 # At most this many files are remembered, the newest kept.
 REMEMBERED_SKIPS = 200

@@ -15,7 +15,11 @@
 Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
 a weight depends on the average chunk length of the whole index, which every write
 changes, so stored weights drift and would need rewriting; term frequencies never do.
-`index.pglexical` scores them at query time, exactly as the folder index does.
+`index.postgres.bm25` scores them at query time, exactly as the folder index does.
+
+The reads `index.store.Store` shares between the kinds (`articles`, `chunks`,
+`sentences`, `entities`, `document_rows`, `get_meta`) have the same signatures as
+`index.folder.sqlite`'s, and decode rows with the same functions.
 """
 
 from __future__ import annotations
@@ -27,11 +31,17 @@ from typing import Any
 
 import numpy as np
 
-from index.articles import Article
-from index.chunking import Chunk
-from index.lexical import terms
-from index.nlp import Entity, Sentence
-from index.pglexical import terms_of
+from index.ingest.articles import Article
+from index.ingest.chunking import Chunk
+from index.ingest.nlp import Entity, Sentence
+from index.ingest.terms import terms
+from index.postgres.bm25 import terms_of
+from index.store import (
+    ARTICLE_COLUMNS,
+    article_from_row,
+    entities_by_article,
+    sentences_by_article,
+)
 
 SCHEMA_VERSION = 1
 TABLES = ("meta", "documents", "chunks", "postings", "vocabulary", "sentences", "entities",
@@ -127,14 +137,14 @@ def hashes(conn: Connection, doc_ids: Iterable[str] | None = None) -> dict[str, 
 
 
 def sources(conn: Connection, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(path, content hash) of the documents named: `index.ids.assign`'s lookup."""
+    """(path, content hash) of the documents named: `index.ingest.claims.assign`'s lookup."""
     rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE doc_id = ANY(%s)",
                         (list(doc_ids),))
     return {doc_id: (path or "", content_hash) for doc_id, path, content_hash in rows}
 
 
 def numbered_sources(conn: Connection, doc_id: str) -> dict[str, tuple[str, str]]:
-    """The same for `doc_id-2`, `doc_id-3`, ...: `index.ids.assign`'s siblings."""
+    """The same for `doc_id-2`, `doc_id-3`, ...: `index.ingest.claims.assign`'s siblings."""
     rows = conn.execute("SELECT doc_id, path, hash FROM documents WHERE starts_with(doc_id, %s) "
                         "AND substr(doc_id, %s) ~ '^[0-9]+$'", (doc_id + "-", len(doc_id) + 2))
     return {d: (path or "", content_hash) for d, path, content_hash in rows}
@@ -177,7 +187,7 @@ def _storable_json(value: object) -> object:
 
 def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                      ) -> tuple[int, int, Counter[str]]:
-    """COPY the articles with their chunks (`rows` as `index.workers.embed_articles` gives
+    """COPY the articles with their chunks (`rows` as `index.ingest.workers.embed_articles` gives
     them, chunk ids final); (chunks, BM25 length, chunks per term) added."""
     added_chunks = added_length = 0
     holding: Counter[str] = Counter()
@@ -217,20 +227,10 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
     return added_chunks, added_length, holding
 
 
-_ARTICLE_COLUMNS = "doc_id, text, title, date, url, source, path, extra"
-
-
-def _article(row: tuple) -> Article:
-    *fields, meta = row
-    meta = meta or {}
-    return Article(*(f or "" for f in fields), author=meta.get("author", ""),
-                   pages=tuple(meta.get("pages", ())), extracted_by=meta.get("extracted_by", ""))
-
-
 def articles(conn: Connection, doc_ids: Sequence[str]) -> dict[str, Article]:
-    rows = conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM documents WHERE doc_id = ANY(%s)",
+    rows = conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM documents WHERE doc_id = ANY(%s)",
                         (list(doc_ids),))
-    return {row[0]: _article(row) for row in rows}
+    return {row[0]: article_from_row(row) for row in rows}
 
 
 def chunks(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
@@ -242,24 +242,15 @@ def chunks(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
 def sentences(conn: Connection, doc_ids: Sequence[str], dimension: int
               ) -> dict[str, tuple[list[Sentence], np.ndarray]]:
     """Per article: its sentences in order and their vectors (float32, one row each)."""
-    found: dict[str, tuple[list[Sentence], list[bytes]]] = {d: ([], []) for d in doc_ids}
-    for doc_id, start, end, vector in conn.execute(
-            "SELECT doc_id, start_char, end_char, vector FROM sentences WHERE doc_id = ANY(%s) "
-            "ORDER BY doc_id, ordinal", (list(doc_ids),)):
-        found[doc_id][0].append(Sentence(start, end))
-        found[doc_id][1].append(vector)
-    return {d: (spans, np.frombuffer(b"".join(blobs), dtype=np.float16)
-                .reshape(len(spans), dimension).astype(np.float32))
-            for d, (spans, blobs) in found.items()}
+    return sentences_by_article(doc_ids, conn.execute(
+        "SELECT doc_id, start_char, end_char, vector FROM sentences WHERE doc_id = ANY(%s) "
+        "ORDER BY doc_id, ordinal", (list(doc_ids),)), dimension)
 
 
 def entities(conn: Connection, doc_ids: Sequence[str]) -> dict[str, list[Entity]]:
-    found: dict[str, list[Entity]] = {d: [] for d in doc_ids}
-    for doc_id, start, end, label in conn.execute(
-            "SELECT doc_id, start_char, end_char, label FROM entities WHERE doc_id = ANY(%s) "
-            "ORDER BY doc_id, start_char", (list(doc_ids),)):
-        found[doc_id].append(Entity(start, end, label))
-    return found
+    return entities_by_article(doc_ids, conn.execute(
+        "SELECT doc_id, start_char, end_char, label FROM entities WHERE doc_id = ANY(%s) "
+        "ORDER BY doc_id, start_char", (list(doc_ids),)))
 
 
 def document_rows(conn: Connection) -> list[dict]:

@@ -12,13 +12,14 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from index.bert import Bert, padded, supports
+from index.model.bert import Bert, padded, supports
+from index.model.precision import autocast, configured_precision
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -34,36 +35,6 @@ def configured_model() -> str:
     return os.environ.get("NEWSQA_EMBEDDER") or DEFAULT_MODEL
 
 
-def bfloat16_native() -> bool:
-    """Whether the CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX). There, bf16
-    autocast embeds 1.5x faster and the vectors keep cosine > 0.9999 to float32 ones; on
-    CPUs without it, bf16 is emulated and slower than float32."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
-def configured_precision() -> str:
-    """NEWSQA_PRECISION: float32, bfloat16, or auto (bfloat16 where the CPU has it)."""
-    wanted = os.environ.get("NEWSQA_PRECISION", "auto")
-    if wanted not in ("auto", "float32", "bfloat16"):
-        raise ValueError(f"NEWSQA_PRECISION={wanted!r}: use auto, float32 or bfloat16")
-    if wanted == "auto":
-        return "bfloat16" if bfloat16_native() else "float32"
-    return wanted
-
-
-def autocast(precision: str) -> AbstractContextManager:
-    """bf16 autocast for "bfloat16" (see configured_precision), nothing for "float32"."""
-    import torch
-
-    if precision == "bfloat16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return nullcontext()
-
-
 def _resolve(name: str) -> str:
     """The packaged copy of all-MiniLM-L6-v2 stands in for its hub name, so it works offline."""
     if name in _ALIASES:
@@ -77,7 +48,7 @@ class Embedder:
     """One model; construct through `load_embedder` so a process loads it once.
 
     Two runtimes for one model: questions (`encode`) go through the numpy encoder of
-    `index.bert` where the model is a plain BERT with mean pooling (all-MiniLM is), so
+    `index.model.bert` where the model is a plain BERT with mean pooling (all-MiniLM is), so
     that answering never imports torch; ingest (`encode_with_spans`) goes through
     sentence-transformers, loaded at the first write, where torch's batched bfloat16
     kernels pay off. Any other model uses sentence-transformers for both."""
@@ -96,7 +67,7 @@ class Embedder:
             self.window = int(self.model.max_seq_length)
 
     @property
-    def model(self):
+    def model(self) -> Any:
         """The sentence-transformers model, loaded (with torch) on first use."""
         with self._lock:
             if self._model is None:
@@ -155,7 +126,7 @@ class Embedder:
 
 class _Questions:
     """A sentence-transformers folder of Transformer (BERT) -> mean Pooling -> Normalize,
-    run by `index.bert`: the same vectors as sentence-transformers gives, without torch."""
+    run by `index.model.bert`: the same vectors as sentence-transformers gives, without torch."""
 
     def __init__(self, folder: Path, window: int, dimension: int) -> None:
         from tokenizers import Tokenizer

@@ -1,4 +1,4 @@
-"""An index in PostgreSQL + pgvector: the folder index's methods, shared by many processes.
+"""The PostgreSQL kind of `index.store.Index`: pgvector and BM25 tables, shared by many processes.
 
     idx = Index.open("postgresql://user@db.example/news")   # a PostgresIndex
     idx.build(["articles/"]); idx.lexical_search("Takaichi", 10); idx.status()
@@ -12,11 +12,12 @@ server, `watch` and build on any machine reads and writes one database at once.
 - Writes: articles are read and embedded outside any transaction (the slow part, so a
   long build holds no lock), then one short transaction takes an advisory lock per
   article id (two writers of one article queue, writers of different ones do not),
-  settles the ids (`index.ids.assign`) and the unchanged articles again under those
+  settles the ids (`index.ingest.claims.assign`) and the unchanged articles again under those
   locks, replaces rows and commits. A writer killed at any point leaves nothing half
   written: PostgreSQL rolls its transaction back.
-- Lexical search is BM25 computed in SQL from term frequencies (see `index.pglexical`).
+- Lexical search is BM25 computed in SQL from term frequencies (see `index.postgres.bm25`).
 
+What both kinds do alike is in `index.store.Store`, which this class derives from.
 psycopg and pgvector are imported only here, and only when a `postgresql://` index is
 opened: the folder index never needs them.
 """
@@ -25,31 +26,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from index import pglexical
-from index import pgtables as tables
-from index.articles import Article, Skipped
-from index.check import Findings, Problem, one_line
-from index.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
-from index.embedder import Embedder, configured_model, load_embedder
-from index.errors import DiskFull, IndexBusy, IndexError_, refuse_unreadable
-from index.ids import assign
-from index.links import read_sources
-from index.location import masked, split_schema
-from index.results import Passage, Report, Status
-from index.skips import remember as remember_skips
-from index.skips import remembered
-from index.workers import Embedding, embed_articles
+from index.display import one_line
+from index.errors import ActionNeeded, DiskFull, IndexBusy
+from index.ingest.articles import Article, Skipped
+from index.ingest.chunking import DEFAULT_MAX_TOKENS
+from index.ingest.claims import assign
+from index.ingest.skips import remember as remember_skips
+from index.location import masked
+from index.model.embedder import Embedder, configured_model
+from index.postgres import bm25, tables
+from index.results import Findings, Problem, Repair, Report
+from index.store import Location, Progress, Rows, Store, Tally, split_removals
 
-Progress = Callable[[int, int], None]
 # How long a write waits for another writer of the same articles before IndexBusy, when
 # the caller set no longer `write_wait`: such waits last one short transaction.
 LOCK_WAIT_SECONDS = 30.0
@@ -59,6 +55,7 @@ WRITE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 10
 # Serializes schema creation across processes (pg_advisory_xact_lock's key).
 _CREATE_LOCK = 0x6E657773
+DEFAULT_SCHEMA = "newsqa"
 
 
 def _driver() -> Any:
@@ -67,9 +64,20 @@ def _driver() -> Any:
         import pgvector.psycopg  # noqa: F401  (checked here, used in _connect)
         import psycopg
     except ImportError as error:
-        raise IndexError_("a postgresql:// index needs the postgres extra: "
-                          "pip install 'newsqa[postgres]' (psycopg and pgvector)") from error
+        raise ActionNeeded("a postgresql:// index needs the postgres extra: "
+                           "pip install 'newsqa[postgres]' (psycopg and pgvector)") from error
     return psycopg
+
+
+def split_schema(uri: str) -> tuple[str, str]:
+    """(the URI for libpq, the schema the index's tables live in): `?schema=NAME` picks
+    one (several indexes in one database), else `newsqa`. libpq itself knows no such
+    parameter, so it is taken out here."""
+    parts = urlsplit(uri.strip())
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in query if k == "schema"), "") or DEFAULT_SCHEMA
+    rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
 
 
 def _reason(error: BaseException, secret: str = "") -> str:
@@ -94,51 +102,64 @@ class _Target:
         try:
             password = psycopg.conninfo.conninfo_to_dict(uri).get("password") or ""
         except psycopg.Error as error:
-            raise IndexError_(f"{masked(location)} is not a PostgreSQL URI libpq can read: "
-                              f"{_reason(error)}") from None
+            raise ActionNeeded(f"{masked(location)} is not a PostgreSQL URI libpq can read: "
+                               f"{_reason(error)}") from None
         return cls(uri, schema, masked(location), str(password))
 
 
-class PostgresIndex:
-    """An index in a PostgreSQL database: the same public methods as `index.store.Index`."""
+class PostgresIndex(Store):
+    """An index in a PostgreSQL database: `Index.open("postgresql://...")`."""
 
-    kind = "postgres"
+    kind: ClassVar[str] = "postgres"
+    rows: ClassVar[Rows] = tables
+    path: str
 
     def __init__(self, target: _Target, embedder_name: str, manifest: dict) -> None:
+        # `path`: where it is, as it may be shown: never the password. `write_wait`: how
+        # long a write waits for other writers of the same articles (the page sets 120).
+        super().__init__(target.shown, embedder_name, manifest)
         self._target = target
-        self.path = target.shown  # where it is, as it may be shown: never the password
-        self.embedder_name = embedder_name
-        self.manifest = manifest
-        self._lock = threading.RLock()
-        self._depth = 0
         self._conn: Any = None
-        # Seconds a write waits for other writers of the same articles (the page sets 120).
-        self.write_wait = 0.0
 
     # Opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, location: str, embedder: str | None = None, create: bool = True) -> PostgresIndex:
+    def open(cls, location: Location, embedder: str | None = None,
+             create: bool = True) -> PostgresIndex:
         """Open the index in the database at `location`; with `create`, make its tables
         (and the pgvector extension) when the schema has none. Without `create`, a
         database that holds no index is an error and nothing is written to it."""
-        target = _Target.parse(location)
+        target = _Target.parse(str(location))
         name = Embedder.canonical(embedder or configured_model())
         with _connection(target, vectors=False) as conn:
             manifest = _read_manifest(conn, target)
             if manifest is None:
                 if not create:
-                    raise IndexError_(f"no index at {target.shown}: build one with "
-                                      f"`python -m index build PATH --index {target.shown}`")
+                    raise ActionNeeded(f"no index at {target.shown}: build one with "
+                                       f"`python -m index build PATH --index {target.shown}`")
                 manifest = _create(conn, target, name)
-        refuse_unreadable(target.shown, manifest, str(tables.SCHEMA_VERSION), name, "schema")
+        cls.refuse_unreadable(target.shown, manifest, str(tables.SCHEMA_VERSION), name, "schema")
         manifest = {**manifest, "dimension": int(manifest["dimension"]),
                     "chunk_max_tokens": int(manifest.get("chunk_max_tokens", DEFAULT_MAX_TOKENS))}
         return cls(target, name, manifest)
 
-    @property
-    def embedder(self) -> Embedder:
-        return load_embedder(self.embedder_name)
+    @classmethod
+    def check_at(cls, location: Location) -> Findings:
+        """What `check` finds in the database's index (which must exist)."""
+        index = cls.open(location, create=False)
+        try:
+            return index.check()
+        finally:
+            index.close()
+
+    @classmethod
+    def repair_at(cls, location: Location, progress: Progress | None = None
+                  ) -> Repair | Findings:
+        """Nothing to rebuild: every write is one transaction and PostgreSQL recovers from
+        a crash by itself. A healthy index gives an empty Repair; what check finds (a
+        missing HNSW index, say) is given back, each problem with its fix."""
+        findings = cls.check_at(location)
+        return Repair(findings.path) if findings.healthy else findings
 
     def close(self) -> None:
         with self._lock:
@@ -149,26 +170,19 @@ class PostgresIndex:
     # Reading ---------------------------------------------------------------
 
     @contextmanager
-    def snapshot(self) -> Iterator[PostgresIndex]:
-        """Reads inside see one committed state of the index, whatever writers do meanwhile."""
+    def _read_transaction(self) -> Iterator[None]:
+        """One REPEATABLE READ, READ ONLY transaction on this object's connection (made
+        again if it was lost); a driver error as one line without the password."""
         psycopg = _driver()
-        with self._lock:
-            if self._depth:
-                yield self
-                return
-            try:
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    self._conn = _connect(self._target)
-                with self._conn.transaction():
-                    self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    self._depth += 1
-                    try:
-                        yield self
-                    finally:
-                        self._depth -= 1
-            except psycopg.Error as error:
-                raise IndexError_(f"reading {self.path} failed: {_reason(error, self._target.password)}"
-                                  ) from error
+        try:
+            if self._conn is None or self._conn.closed or self._conn.broken:
+                self._conn = _connect(self._target)
+            with self._conn.transaction():
+                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield
+        except psycopg.Error as error:
+            raise ActionNeeded(f"reading {self.path} failed: "
+                               f"{_reason(error, self._target.password)}") from error
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine) pairs, best first."""
@@ -178,86 +192,23 @@ class PostgresIndex:
     def lexical_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25) pairs, best first."""
         with self.snapshot():
-            return pglexical.search(self._conn, text, k)
+            return bm25.search(self._conn, text, k)
 
     def is_empty(self) -> bool:
         with self.snapshot():
             return self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM chunks)").fetchone()[0]
 
-    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
-        """Chunk rows by id; ids of chunks removed since are absent."""
-        with self.snapshot():
-            return tables.chunks(self._conn, chunk_ids)
-
-    def passages(self, chunk_ids: Sequence[int]) -> list[Passage]:
-        """The chunks with their article, sentences and entities, in the order asked."""
-        with self.snapshot():
-            found = tables.chunks(self._conn, chunk_ids)
-            docs = sorted({c.doc_id for c in found.values()})
-            articles = tables.articles(self._conn, docs)
-            spans = tables.sentences(self._conn, docs, int(self.manifest["dimension"]))
-            ents = tables.entities(self._conn, docs)
-        result = []
-        for chunk_id in chunk_ids:
-            chunk = found.get(chunk_id)
-            if chunk is None:
-                continue
-            sentences, vectors = spans[chunk.doc_id]
-            inside = [i for i, s in enumerate(sentences) if s.end > chunk.start and s.start < chunk.end]
-            result.append(Passage(
-                chunk, articles[chunk.doc_id], tuple(sentences[i] for i in inside), vectors[inside],
-                tuple(e for e in ents[chunk.doc_id] if e.start >= chunk.start and e.end <= chunk.end)))
-        return result
-
-    def article(self, doc_id: str) -> Article | None:
-        with self.snapshot():
-            return tables.articles(self._conn, [doc_id]).get(doc_id)
-
-    def documents(self) -> list[dict]:
-        """One row per article: doc_id, title, date, path, indexed_at, chunks."""
-        with self.snapshot():
-            return tables.document_rows(self._conn)
-
-    def status(self) -> Status:
-        with self.snapshot():
-            conn = self._conn
-            docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-            n_chunks = conn.execute("SELECT coalesce(sum(chunks), 0) FROM totals").fetchone()[0]
-            generation, last = conn.execute(
-                "SELECT count(*), coalesce(to_char(max(at), 'YYYY-MM-DD HH24:MI:SS'), '') "
-                "FROM writes").fetchone()
-            skipped = remembered(tables.get_meta(conn, "skipped_files", "[]"))
-            size = _schema_bytes(conn, self._target.schema)
-        return Status(self.path, int(docs), int(n_chunks), self.embedder_name,
-                      int(self.manifest["dimension"]), self.manifest["tokenizer"],
-                      int(generation), 0, int(size), last, tuple(skipped), kind=self.kind)
+    def _tally(self) -> Tally:
+        conn = self._conn
+        docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        n_chunks = conn.execute("SELECT coalesce(sum(chunks), 0) FROM totals").fetchone()[0]
+        generation, last = conn.execute(
+            "SELECT count(*), coalesce(to_char(max(at), 'YYYY-MM-DD HH24:MI:SS'), '') "
+            "FROM writes").fetchone()
+        return Tally(int(docs), int(n_chunks), int(generation), last,
+                     int(_schema_bytes(conn, self._target.schema)), layout="PostgreSQL")
 
     # Writing ---------------------------------------------------------------
-
-    def build(self, paths: Iterable[str | Path], prune: bool = False,
-              progress: Progress | None = None, root: str | Path | None = None,
-              replace: bool = False, workers: int = 1) -> Report:
-        """As `Index.build`: every article under the paths and at the links; unchanged ones
-        are not embedded again; with prune, articles not found under the paths go.
-        `workers` > 1 splits and embeds in Ray actors or processes (`index.workers`)."""
-        started = time.perf_counter()
-        articles, skipped, _ = read_sources(paths, Path(root) if root else None)
-        return self._write(articles, [], skipped, progress, started, replace=replace,
-                           prune=prune, remember=True, workers=workers)
-
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None,
-            root: str | Path | None = None, replace: bool = False, workers: int = 1) -> Report:
-        return self.build(paths, prune=False, progress=progress, root=root, replace=replace,
-                          workers=workers)
-
-    def add_articles(self, articles: Sequence[Article], progress: Progress | None = None,
-                     replace: bool = False, workers: int = 1) -> Report:
-        """Index articles made in code rather than read from files (same id rule as `add`)."""
-        return self._write(list(articles), [], [], progress, time.perf_counter(), replace=replace,
-                           workers=workers)
-
-    def remove(self, doc_ids: Iterable[str]) -> Report:
-        return self._write([], list(dict.fromkeys(doc_ids)), [], None, time.perf_counter())
 
     def compact(self) -> Report:
         """PostgreSQL's housekeeping: the per-write `totals` rows folded into one, terms no
@@ -278,24 +229,24 @@ class PostgresIndex:
                 for table in tables.TABLES:
                     conn.execute(f"VACUUM (ANALYZE) {table}")
         except psycopg.Error as error:
-            raise IndexError_(f"compacting {self.path} failed: "
-                              f"{_reason(error, self._target.password)}") from error
+            raise ActionNeeded(f"compacting {self.path} failed: "
+                               f"{_reason(error, self._target.password)}") from error
         return Report(seconds=time.perf_counter() - started)
 
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
-               progress: Progress | None, started: float, replace: bool = False,
-               prune: bool = False, remember: bool = False, workers: int = 1) -> Report:
+               progress: Progress | None, started: float, *, replace: bool = False,
+               prune: bool = False, remember: bool = False, sources: Iterable[Location] = (),
+               workers: int = 1) -> Report:
         """Embed what looks new outside any transaction, then write in one transaction
-        (retried when it loses a race with another writer). `remember`: keep the files
-        skipped for `status`."""
+        (retried when it loses a race with another writer). `sources` are not kept: a
+        database is never rebuilt from files, so `repair` needs none."""
         psycopg = _driver()
         with self.snapshot():
             planned = assign(articles, lambda ids: tables.sources(self._conn, ids),
                              lambda doc_id: tables.numbered_sources(self._conn, doc_id), replace)
             known = tables.hashes(self._conn, [a.doc_id for a in planned.articles])
         fresh = [a for a in planned.articles if known.get(a.doc_id) != a.content_hash]
-        embedding = embed_articles(self.embedder_name, fresh, 0, progress, workers) if fresh \
-            else Embedding([], [], 0, "")
+        embedding = self._embed(fresh, 0, progress, workers)
         embedded = {row[0].content_hash: row for row in embedding.rows}
         failed = embedding.skipped
         try:
@@ -323,8 +274,8 @@ class PostgresIndex:
             raise IndexBusy(f"index {self.path}: another writer held these articles for over "
                             f"{self._lock_wait():.0f} s; try again when it has finished") from error
         except psycopg.Error as error:
-            raise IndexError_(f"writing to {self.path} failed, nothing was changed: "
-                              f"{_reason(error, self._target.password)}") from error
+            raise ActionNeeded(f"writing to {self.path} failed, nothing was changed: "
+                               f"{_reason(error, self._target.password)}") from error
         return report
 
     def _lock_wait(self) -> float:
@@ -349,15 +300,13 @@ class PostgresIndex:
             removals = [d for d in tables.hashes(conn) if d not in seen]
         _lock_ids(conn, targets + removals)
         known = tables.hashes(conn, targets + removals)
-        missing = tuple(Skipped(d, "no such document in the index")
-                        for d in dict.fromkeys(removals) if d not in known)
-        removals = [d for d in dict.fromkeys(removals) if d in known]
+        removals, missing = split_removals(removals, known)
         fresh = [a for a in named.articles if known.get(a.doc_id) != a.content_hash]
         unchanged = tuple(a.doc_id for a in named.articles if known.get(a.doc_id) == a.content_hash)
         skipped = [*skipped, *named.skipped, *missing]
         late = [a for a in fresh if a.content_hash not in tried]
         if late:
-            again = embed_articles(self.embedder_name, late, 0, None)
+            again = self._embed(late, 0)
             embedded = {**embedded, **{row[0].content_hash: row for row in again.rows}}
             skipped += again.skipped
         rows = [_as(embedded[a.content_hash], a) for a in fresh if a.content_hash in embedded]
@@ -375,7 +324,7 @@ class PostgresIndex:
         conn.execute("INSERT INTO totals VALUES (%s, %s)",
                      (new_chunks - gone_chunks, new_length - gone_length))
         new_terms.subtract(gone_terms)
-        pglexical.count_terms(conn, new_terms)  # last: its row locks are held the shortest
+        bm25.count_terms(conn, new_terms)  # last: its row locks are held the shortest
         written = [row[0].doc_id for row in rows]
         report = Report(added=len(written) - len(replaced), updated=len(replaced),
                         removed=len(removals), unchanged=len(unchanged),
@@ -400,7 +349,9 @@ class PostgresIndex:
             n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
             generation = conn.execute("SELECT count(*) FROM writes").fetchone()[0]
         return Findings(self.path, tuple(problems), int(docs), int(n_chunks), 0, int(generation),
-                        kind=self.kind)
+                        kind=self.kind, layout="PostgreSQL",
+                        advice=f"mend them in the database (PostgreSQL has nothing for `repair` "
+                               f"to rebuild), then `python -m index check --index {self.path}`")
 
 
 def _connect(target: _Target, vectors: bool = True) -> Any:
@@ -411,7 +362,7 @@ def _connect(target: _Target, vectors: bool = True) -> Any:
         conn = psycopg.connect(target.uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                application_name=f"newsqa pid {os.getpid()}")
     except psycopg.Error as error:
-        raise IndexError_(f"cannot connect to {target.shown}: {_reason(error, target.password)}"
+        raise ActionNeeded(f"cannot connect to {target.shown}: {_reason(error, target.password)}"
                           ) from None
     try:
         conn.execute("SELECT set_config('search_path', quote_ident(%s) || ', ' || "
@@ -422,9 +373,9 @@ def _connect(target: _Target, vectors: bool = True) -> Any:
             register_vector(conn)
     except psycopg.ProgrammingError as error:  # pgvector: "vector type not found"
         conn.close()
-        raise IndexError_(f"{target.shown} has no pgvector extension (was it dropped?): "
-                          f"{_reason(error, target.password)}; `CREATE EXTENSION vector` there "
-                          f"brings it back") from None
+        raise ActionNeeded(f"{target.shown} has no pgvector extension (was it dropped?): "
+                           f"{_reason(error, target.password)}; `CREATE EXTENSION vector` there "
+                           f"brings it back") from None
     except BaseException:
         conn.close()
         raise
@@ -438,9 +389,9 @@ def _connection(target: _Target, vectors: bool = True) -> Iterator[Any]:
     try:
         yield conn
     except psycopg.errors.UndefinedTable as error:
-        raise IndexError_(f"{target.shown} lacks a table of the index "
-                          f"({_reason(error, target.password)}); run `python -m index check "
-                          f"--index {target.shown}`") from error
+        raise ActionNeeded(f"{target.shown} lacks a table of the index "
+                           f"({_reason(error, target.password)}); run `python -m index check "
+                           f"--index {target.shown}`") from error
     finally:
         conn.close()
 
@@ -459,7 +410,8 @@ def _read_manifest(conn: Any, target: _Target) -> dict | None:
 def _create(conn: Any, target: _Target, name: str) -> dict:
     """Make the extension, the schema and its tables, once even if several processes try."""
     psycopg = _driver()
-    dimension = load_embedder(name).dimension
+    # Loaded before the lock is taken: other processes need not wait for the model.
+    manifest = {k: str(v) for k, v in Store.new_manifest(tables.SCHEMA_VERSION, name).items()}
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
@@ -468,21 +420,18 @@ def _create(conn: Any, target: _Target, name: str) -> dict:
                 return found
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(target.schema)}")
-            for statement in tables.schema_sql(dimension):
+            for statement in tables.schema_sql(int(manifest["dimension"])):
                 conn.execute(statement)
-            manifest = {"schema": str(tables.SCHEMA_VERSION), "embedder": name,
-                        "dimension": str(dimension), "tokenizer": TOKENIZER,
-                        "chunk_max_tokens": str(DEFAULT_MAX_TOKENS)}
             tables.set_meta(conn, **manifest)
     except (psycopg.errors.FeatureNotSupported, psycopg.errors.UndefinedFile,
             psycopg.errors.UndefinedObject) as error:
-        raise IndexError_(f"{target.shown} has no pgvector extension to create: install "
-                          f"pgvector on the server (https://github.com/pgvector/pgvector) "
+        raise ActionNeeded(f"{target.shown} has no pgvector extension to create: install "
+                           f"pgvector on the server (https://github.com/pgvector/pgvector) "
                           f"({_reason(error, target.password)})") from None
     except psycopg.errors.InsufficientPrivilege as error:
-        raise IndexError_(f"cannot create the index in {target.shown}: "
-                          f"{_reason(error, target.password)} (a superuser can run "
-                          f"`CREATE EXTENSION vector` there first)") from None
+        raise ActionNeeded(f"cannot create the index in {target.shown}: "
+                           f"{_reason(error, target.password)} (a superuser can run "
+                           f"`CREATE EXTENSION vector` there first)") from None
     return manifest
 
 

@@ -1,4 +1,4 @@
-"""BM25 in PostgreSQL, scored exactly as the folder index scores it (`index.lexical`).
+"""BM25 in PostgreSQL, scored exactly as the folder index scores it (`index.folder.postings`).
 
 The statistics BM25 needs live in tables the writes keep: N and the total length in
 `totals` (insert-only deltas), each term's document frequency in `vocabulary` (one row
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from index.lexical import K1, B, terms
+from index.ingest.terms import K1, B, terms
 
 # A term in more chunks than this is scored only for the chunks that may make the top k.
 PRUNE_DF = 2000

@@ -3,7 +3,7 @@
 Splitting and embedding articles is nearly all of ingest's time (about 15 chunks/s
 per CPU core with MiniLM, some 700 times slower than the store writes them), so it
 is the one step worth spreading. The articles are cut into groups; each worker loads
-the embedder and spaCy once and runs `index.embedding.embed_group` on group after
+the embedder and spaCy once and runs `index.ingest.prepare.embed_group` on group after
 group; the results come back in the order the groups went out, so chunk ids are
 given exactly as one process gives them and the index is the same either way.
 
@@ -30,10 +30,12 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Any
 
-from index.articles import Article, Skipped
-from index.embedder import Embedder, load_embedder
-from index.embedding import Embedded, embed_group
+from index.errors import WorkersFailed
+from index.ingest.articles import Article, Skipped
+from index.ingest.prepare import Embedded, embed_group
+from index.model.embedder import Embedder, load_embedder
 
 # Articles per group in one process: spaCy and the embedder batch well at this size.
 GROUP_MAX = 64
@@ -47,10 +49,6 @@ CONNECT_SECONDS = 5
 
 Progress = Callable[[int, int], None]
 Runner = Callable[[Sequence[Sequence[Article]]], Iterator[list]]
-
-
-class WorkersFailed(Exception):
-    """The workers could not be started or one died; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ def _start_worker(embedder_name: str, threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    from index.nlp import pipeline
+    from index.ingest.nlp import pipeline
 
     _worker_embedder = load_embedder(embedder_name)
     _ = _worker_embedder.model  # sentence-transformers loads lazily; here, not in the first group
@@ -190,7 +188,7 @@ class _EmbedActor:
         return _embed_in_worker(group)
 
 
-def _connect_ray(workers: int):
+def _connect_ray(workers: int) -> Any:
     """Ray, connected: to RAY_ADDRESS when set, else to a local cluster started here (once
     per process, with at least a CPU per worker so that every actor can be placed)."""
     import ray
