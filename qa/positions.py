@@ -109,7 +109,7 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     When the question names a `period` ("in 2023"), positions with a source dated then
     come first."""
     named = subjects(question, (s.passage for s in spans))
-    wrong_kinds = ruled_out(question)
+    wrong_kinds = ruled_out(question, named)
     votes: dict[str, Typed] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
         member = typed(span)

@@ -52,8 +52,16 @@ _RULED_OUT = (
 _SHARE = re.compile(r"\b(percent\w*|per cent|share|rate|proportion|%)", re.I)
 
 
-def ruled_out(question: str) -> frozenset[str]:
-    """The entity labels whose values cannot answer `question`, from its question word."""
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s)\s+(.+?)\s*\??\s*$", re.I)
+
+
+def ruled_out(question: str, named: Iterable[str] = ()) -> frozenset[str]:
+    """The entity labels whose values cannot answer `question`, from its question word.
+    "Who is Liu Jinsong?", asked of a name the sources give (`named`), wants a
+    description: another person's name does not answer it."""
+    who_is = _WHO_IS.match(question)
+    if who_is and who_is.group(1).lower() in {n.lower() for n in named}:
+        return frozenset({"PERSON"})
     for pattern, labels in _RULED_OUT:
         if pattern.search(question):
             return labels - {"PERCENT"} if _SHARE.search(question) else labels

@@ -285,3 +285,12 @@ def test_asked_where_an_organisation_label_is_read_as_a_place(passages) -> None:
     spans = [span(passages, "e", "Asian and Oceanian Affairs Bureau"), span(passages, "a", "Beijing")]
     assert weighed("Where is Kanai?", spans)[1]
     assert not weighed("Who has Kanai?", spans)[1]
+
+
+def test_who_someone_is_is_not_answered_by_another_name(passages) -> None:
+    by_text, conflicts = weighed("Who is Takaichi?", [
+        span(passages, "a", "Prime Minister"), span(passages, "c", "Taro Kono"),
+        span(passages, "b", "Takashi Kanai")])
+    assert list(by_text) == ["Prime Minister"] and not conflicts
+    assert ruled_out("Who is Sanae Takaichi?", ["Sanae Takaichi"]) == {"PERSON"}
+    assert "PERSON" not in ruled_out("Who is the prime minister?", ["Sanae Takaichi"])
