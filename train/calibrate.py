@@ -4,9 +4,10 @@
 
 The held-out articles are those train/reader.py never trains on (same hash split), each
 answerable question with two no-answer pairs: another paragraph of its article, and the
-paragraph BM25 retrieves for it that does not hold its answer (the product's usual case);
-half of them also with a made unanswerable question (a name, number or year swapped) and
-with their paragraph cut of the answer's sentences (train/reader.py makes both).
+paragraph BM25 retrieves for it that does not hold its answer (the product's usual case).
+With `--swaps=0.5 --cuts=0.5`, half of them also with a made unanswerable question (a
+name, number or year swapped) and their paragraph cut of the answer's sentences
+(train/reader.py makes both): the mix the model card's reader comparison uses.
 They are cut in two by question: the first half fits the curve and picks the threshold,
 the second reports how well both hold.
 
@@ -107,11 +108,11 @@ def main(argv: list[str]) -> None:
             options[key] = type(options[key])(value)
         else:
             rest.append(arg)
-    # No-answer pairs for each answerable question: one from its own article and one
-    # retrieved for it (in the product most windows read do not answer), and for half of
-    # them a made unanswerable question and the paragraph without its answer sentence
-    # (SQuAD 2.0's kind: the passage is about the question, the fact is not there).
-    settings = parse_args(["--negatives=1.0", "--swaps=0.5", "--cuts=0.5", *rest])
+    # Two no-answer pairs per answerable question, one from its own article and one
+    # retrieved for it: in the product most windows read do not answer. `--swaps=0.5
+    # --cuts=0.5` adds SQuAD 2.0's kind (a made unanswerable question, the paragraph
+    # without its answer sentence) to measure a reader on them.
+    settings = parse_args(["--negatives=1.0", *rest])
     records = load_records(Path(settings["data_dir"]))
     train, held = split(records, settings["heldout_every"])
     examples = make_examples(held, settings, random.Random(settings["seed"] + 1))
@@ -148,8 +149,9 @@ def main(argv: list[str]) -> None:
             "expected_calibration_error": round(float(ece), 3),
         },
         "data": "held-out articles of ../shared/train (train/reader.py split); per answerable question "
-                "one no-answer pair from its own article and one retrieved by BM25 from other paragraphs; "
-                "for half, a swapped-value question and the paragraph without its answer sentence",
+                "one no-answer pair from its own article and one retrieved by BM25 from other paragraphs"
+                + ("; for some, a swapped-value question and the paragraph without its answer sentence"
+                   if settings["swaps"] or settings["cuts"] else ""),
     }
     path = Path(options["reader"]) / "calibration.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
