@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, expect
 from index import IndexError_
 from index.lock import WriteLock
 from tests.conftest import REPO, Child, copy_index, python_env
-from tests.test_ui_browser import browser  # noqa: F401  (the module's one Chromium)
 from ui.app import upload
 from ui.backend import Backend, ReadOnly
 from ui.network import DEFAULT_PORT, is_free
@@ -178,7 +177,7 @@ def test_the_page_asks_for_a_login_and_refuses_a_wrong_password(locked_page):
                                 ["answers"]}
 
 
-def test_a_read_only_page_shows_no_upload_and_no_remove(locked_page, browser: Browser):  # noqa: F811
+def test_a_read_only_page_shows_no_upload_and_no_remove(locked_page, browser: Browser):
     url, _ = locked_page
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()

@@ -21,6 +21,7 @@ from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
+from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
 from ui.uploads import MAX_UPLOAD_BYTES
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
@@ -103,6 +104,15 @@ CSS = """
 .nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
 .nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
 .nqa-report pre { white-space: pre-wrap; }
+/* The chat's "Answers" label sits above the messages, not over them. */
+#nqa-chat > .wrapper { flex-wrap: nowrap; }
+#nqa-chat [data-testid="block-label"] { position: static; flex: none; }
+#nqa-chat [role="log"] { flex: 1 1 auto; min-height: 0; height: auto; }
+#nqa-header { align-items: flex-start; }
+#nqa-theme { flex-grow: 0; min-width: max-content; }
+/* Dark theme: the amber of a disagreement and of the marks, readable on a dark page. */
+.dark .nqa-conflict-title, .dark .nqa-disputed .nqa-side, .dark .nqa-sup { color: #fbbf24; }
+.dark .nqa-conflict { background: rgba(245, 158, 11, .12); }
 /* A phone (390x844) shows the question box without scrolling: the chat takes half the
    screen instead of its desktop 600px; dvh leaves out the browser's own bars. */
 @media (max-width: 640px) {
@@ -327,9 +337,12 @@ def build(backend: Backend) -> gr.Blocks:
     with gr.Blocks(title="News QA", analytics_enabled=False,
                    delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
         answers = gr.State([])
-        gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
-                "indexed news articles only. Every answer cites its sources; when sources "
-                "disagree, every side is shown.</div>", js_on_load=None)
+        with gr.Row(elem_id="nqa-header", equal_height=False):
+            gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
+                    "indexed news articles only. Every answer cites its sources; when sources "
+                    "disagree, every side is shown.</div>", js_on_load=None)
+            theme_button = gr.Button("◐ Light / dark", size="sm", scale=0, elem_id="nqa-theme")
+        theme_button.click(None, None, None, js=THEME_TOGGLE_JS, api_visibility="private")
         status = gr.HTML(_status_html(backend), js_on_load=None, elem_id="nqa-status")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
@@ -348,7 +361,9 @@ def build(backend: Backend) -> gr.Blocks:
 def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
+            # autoscroll off: ui.scripts opens each answer at its top instead of its end.
             chatbot = gr.Chatbot(label="Answers", height=600, elem_id="nqa-chat",
+                                 autoscroll=False, buttons=["copy", "copy_all"],
                                  feedback_options=None, group_consecutive_messages=False,
                                  placeholder="Ask about the articles. Answers cite their "
                                              "sources as [1], [2] …")
@@ -471,7 +486,8 @@ def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860, block: b
     page = build(backend)
     page.queue(default_concurrency_limit=2)
     page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
-                max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), quiet=not block,
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), js=PAGE_JS,
+                quiet=not block,
                 footer_links=["api"], auth=auth or None,
                 auth_message=LOGIN_MESSAGE if auth else None)
     return page
