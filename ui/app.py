@@ -8,6 +8,7 @@ page and turns their results into HTML (through `ui.render`, which escapes).
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -21,6 +22,8 @@ from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
+from ui.conversation import STORAGE_KEY, STORAGE_SECRET, restored, stored
+from ui.export import Exports
 from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -31,6 +34,7 @@ LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --
 # Uploads whose handler never ran (a closed tab, a bare request) leave files in Gradio's
 # temporary folder too: those older than this are swept, every this many seconds.
 UPLOAD_SWEEP_SECONDS = 3600
+EXPORT_KINDS = ("Markdown", "JSON")      # in the order Exports.write gives the files
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
 # One listener for the whole page: any click on a citation link, in the chat or in the
@@ -175,6 +179,28 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
     history = [*history[:-1], _message("assistant", render.answer_html(answer, number, texts))]
     yield ("", history, answers, render.sources_html(answer, number),
            render.placeholder_html(VIEWER_HINT))
+
+
+def conversation_view(backend: Backend, exports: Exports, answers: list[Answer]) -> tuple:
+    """(chat, answers, sources, viewer, *downloads) showing a whole conversation: the one a
+    browser kept, drawn again after a reload, or none after "Start over"."""
+    chat = []
+    for number, answer in enumerate(answers):
+        chat += [_message("user", html.escape(answer.question)),
+                 _message("assistant", render.answer_html(answer, number,
+                                                          cited_texts(backend, answer)))]
+    last = answers[-1] if answers else None
+    return (chat, answers, render.sources_html(last, len(answers) - 1),
+            render.placeholder_html(VIEWER_HINT), *downloads(backend, exports, last))
+
+
+def downloads(backend: Backend, exports: Exports, answer: Answer | None
+              ) -> tuple[gr.DownloadButton, ...]:
+    """The Markdown and JSON downloads of `answer`, hidden when there is none."""
+    if answer is None:
+        return tuple(gr.DownloadButton(value=None, visible=False) for _ in EXPORT_KINDS)
+    return tuple(gr.DownloadButton(value=str(path), visible=True)
+                 for path in exports.write(answer, cited_texts(backend, answer)))
 
 
 def cited_texts(backend: Backend, answer: Answer) -> dict[str, str]:
@@ -334,9 +360,11 @@ def remove_confirmed(backend: Backend, asked: str | None, shown: str | None) -> 
 
 def build(backend: Backend) -> gr.Blocks:
     """The whole page; events call the functions above with this backend."""
+    exports = Exports()
     with gr.Blocks(title="News QA", analytics_enabled=False,
                    delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
         answers = gr.State([])
+        kept = gr.BrowserState(stored([]), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Row(elem_id="nqa-header", equal_height=False):
             gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
                     "indexed news articles only. Every answer cites its sources; when sources "
@@ -346,19 +374,23 @@ def build(backend: Backend) -> gr.Blocks:
         status = gr.HTML(_status_html(backend), js_on_load=None, elem_id="nqa-status")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                chat = _build_chat(backend, answers)
+                chat = _build_chat(backend, answers, kept, exports)
             with gr.Tab("Articles", id="articles") as articles_tab:
                 docs = _build_articles(backend, status, chat["examples"])
         # Coming back to the tab keeps the article shown, unless it has gone meanwhile.
         articles_tab.select(lambda doc_id: _articles_view(backend, doc_id), docs["shown"],
                             docs["view"], api_visibility="private")
         page.load(lambda: _articles_view(backend), None, docs["view"], api_visibility="private")
+        page.load(lambda value: conversation_view(backend, exports, restored(value)), kept,
+                  chat["conversation"], api_visibility="private")
 
         gr.api(ask_endpoint(backend), api_name="ask")
+    weakref.finalize(page, exports.close)
     return page
 
 
-def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
+def _build_chat(backend: Backend, answers: gr.State, kept: gr.BrowserState,
+                exports: Exports) -> dict[str, Any]:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             # autoscroll off: ui.scripts opens each answer at its top instead of its end.
@@ -372,6 +404,11 @@ def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
                                       show_label=False, scale=5, elem_id="nqa-question",
                                       max_lines=3)
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="nqa-ask")
+            with gr.Row(elem_id="nqa-conversation-row"):
+                start_over = gr.Button("Start over", size="sm", elem_id="nqa-start-over")
+                exported = [gr.DownloadButton(f"⬇ Last answer as {kind}", size="sm",
+                                              visible=False, elem_id=f"nqa-export-{kind.lower()}")
+                            for kind in EXPORT_KINDS]
             examples = gr.Dataset(components=[question], label="Try asking",
                                   samples=[[q] for q in backend.examples()],
                                   elem_id="nqa-examples")
@@ -383,18 +420,31 @@ def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
                              elem_id="nqa-viewer", max_height=600)
 
     def turn(text: str, history: list, so_far: list[Answer]) -> Iterator[tuple]:
-        yield from chat_turn(backend, text, history, so_far)
+        """chat_turn, and with its answer the browser's copy and the downloads, in the same
+        update: a reload the moment the answer shows must not lose it."""
+        unchanged = (gr.skip(),) * (1 + len(exported))
+        for update in chat_turn(backend, text, history, so_far):
+            now = update[2]
+            if isinstance(now, list) and now is not so_far:
+                yield (*update, stored(now), *downloads(backend, exports, now[-1]))
+            else:
+                yield (*update, *unchanged)
 
-    outputs = [question, chatbot, answers, sources, viewer]
+    outputs = [question, chatbot, answers, sources, viewer, kept, *exported]
     for trigger in (question.submit, ask_button.click):
         trigger(turn, [question, chatbot, answers], outputs, api_visibility="private")
     examples.click(_sample_text, examples, question, api_visibility="private").then(
         turn, [question, chatbot, answers], outputs, api_visibility="private")
+    # The chat's own bin and "Start over" both forget the conversation, here and in the browser.
+    conversation = [chatbot, answers, sources, viewer, *exported]
+    for forget in (start_over.click, chatbot.clear):
+        forget(lambda: (stored([]), *conversation_view(backend, exports, [])), None,
+               [kept, *conversation], api_visibility="private")
     def open_clicked(so_far: list[Answer], event: gr.SelectData) -> str:
         return open_citation(backend, so_far, str(event.value))
 
     sources.select(open_clicked, answers, viewer, api_visibility="private")
-    return {"examples": examples}
+    return {"examples": examples, "conversation": conversation}
 
 
 def _sample_text(sample: Any) -> str:

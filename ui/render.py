@@ -133,9 +133,15 @@ def quote_html(citation: Citation, text: str | None) -> str:
 
     Without the article text (or with offsets that do not fit it) only the quote shows.
     """
-    quote = f"<b>{escape(citation.quote)}</b>"
+    before, after = quote_context(citation, text)
+    return f"“{escape(before)}<b>{escape(citation.quote)}</b>{escape(after)}”"
+
+
+def quote_context(citation: Citation, text: str | None) -> tuple[str, str]:
+    """(before, after): the quote's sentence on each side of it, cut at whole words to at
+    most CONTEXT_CHARS with "…"; ("", "") without the text or when the offsets do not fit."""
     if not text or text[citation.start:citation.end] != citation.quote:
-        return f"“{quote}”"
+        return "", ""
     first = max(min(citation.sentence_start, citation.start), citation.start - CONTEXT_CHARS)
     last = min(max(citation.sentence_end, citation.end), citation.end + CONTEXT_CHARS)
     before, after = text[first:citation.start], text[citation.end:last]
@@ -145,8 +151,7 @@ def quote_html(citation: Citation, text: str | None) -> str:
         before = before.split(" ", 1)[-1]
     if tail:
         after = after.rsplit(" ", 1)[0]
-    before, after = before.lstrip(), after.rstrip()
-    return f"“{lead}{escape(before)}{quote}{escape(after)}{tail}”"
+    return lead + before.lstrip(), after.rstrip() + tail
 
 
 def _quote_unless_value(citation: Citation, position: Position, texts: Mapping[str, str]) -> str:
