@@ -15,9 +15,10 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from index import Index, IndexError_, IndexLocked, counted, default_index_dir, open_default
-from index.location import masked
+from index.location import is_postgres, masked
 from qa import session
 from qa.answer import ask, warm_up
 from qa.followup import LOOKBACK
@@ -100,8 +101,10 @@ def _in_terminal() -> bool:
 
 
 def _where(args: argparse.Namespace) -> str:
-    """The index as the session's file names it: a URI without its password."""
-    return masked(args.index or default_index_dir())
+    """The index as the session's file names it, the same however it was named: a folder
+    as an absolute path, a URI without its password."""
+    location = args.index or default_index_dir()
+    return masked(location) if is_postgres(location) else str(Path(location).expanduser().resolve())
 
 
 def _earlier(args: argparse.Namespace) -> list[Answer]:

@@ -32,7 +32,8 @@ def _folder() -> Path | None:
     user made it first, or it is a link)."""
     if not hasattr(os, "getsid") or not hasattr(os, "getuid"):
         return None
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    base = Path(runtime) if runtime and Path(runtime).is_dir() else Path(tempfile.gettempdir())
     folder = base / f"newsqa-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)

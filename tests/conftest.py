@@ -96,14 +96,30 @@ def seeds_copy(seeds_build: SeedsBuild, tmp_path: Path) -> Path:
     return copy_index(seeds_build.path, tmp_path / "index")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def occupy(port: int) -> socket.socket | None:
+    """Listen on 127.0.0.1:port, as another program would; None when one already does."""
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", port))
+    except OSError:
+        holder.close()
+        return None
+    holder.listen()
+    return holder
+
+
 @contextmanager
 def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
     """The chat page on a free local port over the index in `folder`: (url, backend)."""
     from ui import Backend, launch
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     backend = Backend.open(folder, log=lambda line: None)
     page = launch(backend, port=port, block=False)
     try:

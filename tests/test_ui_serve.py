@@ -10,7 +10,6 @@ module; the other checks end before the index is loaded, so they take a second o
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from playwright.sync_api import Browser, expect
 
 from index import IndexError_
 from index.lock import WriteLock
-from tests.conftest import REPO, Child, copy_index, python_env
+from tests.conftest import REPO, Child, copy_index, free_port, occupy, python_env
 from ui.app import upload
 from ui.backend import Backend, ReadOnly
 from ui.network import DEFAULT_PORT, is_free
@@ -42,24 +41,6 @@ def run_ui(*args: str, **env: str) -> subprocess.CompletedProcess:
     that come before loading anything."""
     return subprocess.run([sys.executable, "-m", "ui", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env=python_env(**env))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def occupy(port: int) -> socket.socket | None:
-    """Listen on 127.0.0.1:port, as another program would; None when one already does."""
-    holder = socket.socket()
-    try:
-        holder.bind(("127.0.0.1", port))
-    except OSError:
-        holder.close()
-        return None
-    holder.listen()
-    return holder
 
 
 # Warnings and errors before anything is loaded -----------------------------------------
