@@ -24,6 +24,7 @@ from ui.api import ask_endpoint
 from ui.backend import Backend
 from ui.conversation import STORAGE_KEY, STORAGE_SECRET, restored, stored
 from ui.export import Exports
+from ui.pdf_page import NotShown, cited_page, read_pdf_file
 from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -106,6 +107,15 @@ CSS = """
 .nqa-mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 3px; }
 .nqa-focus { background: #fbbf24; outline: 2px solid #d97706; }
 .nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
+/* A PDF page as printed, its quotes boxed over the words (see ui.pdf_page). */
+.nqa-pdf-page { position: relative; width: 100%; margin-top: .4em;
+  border: 1px solid var(--border-color-primary); background: #fff; }
+.nqa-pdf-page img { display: block; width: 100%; height: auto; }
+.nqa-pdf-mark { position: absolute; padding: 0; border-radius: 2px;
+  background: rgba(253, 224, 71, .45); mix-blend-mode: multiply; }
+.nqa-pdf-mark.nqa-focus { background: rgba(251, 191, 36, .45); outline: 2px solid #d97706; }
+.nqa-indexed { margin-top: .6em; }
+.nqa-indexed summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
 .nqa-report pre { white-space: pre-wrap; }
 /* The chat's "Answers" label sits above the messages, not over them. */
@@ -231,10 +241,17 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
     spans = [(c.start, c.end, n.number) for n in render.number_citations(answer)
              if (c := n.citation).doc_id == cited.doc_id and article.text[c.start:c.end] == c.quote]
     note = f"Cited for: {answer.question}"
+    printed = None
     if not any(number == parsed[1] for _, _, number in spans):
         note += " (the article has changed since, so the quote cannot be marked)"
+    elif article.pages:
+        try:
+            printed = cited_page(read_pdf_file(article.path), article.text, article.pages,
+                                 render.merge_spans(spans), cited.start)
+        except NotShown as why:
+            note += f" (the page as printed cannot be shown: {why}; the text follows)"
     return render.article_html(Source.of(article), article.text, spans, focus=parsed[1], note=note,
-                               page=cited.page)
+                               page=cited.page, printed=printed)
 
 
 # Articles ----------------------------------------------------------------------
