@@ -124,8 +124,11 @@ CSS = """
 #nqa-chat [role="log"] { flex: 1 1 auto; min-height: 0; height: auto; }
 #nqa-header { align-items: flex-start; }
 #nqa-theme { flex-grow: 0; min-width: max-content; }
-/* Dark theme: the amber of a disagreement and of the marks, readable on a dark page. */
-.dark .nqa-conflict-title, .dark .nqa-disputed .nqa-side, .dark .nqa-sup { color: #fbbf24; }
+/* Dark theme: the amber of a disagreement and of the marks, readable on a dark page. One
+   selector a rule: Gradio scopes custom CSS and only scopes a list's first .dark one. */
+.dark .nqa-conflict-title { color: #fbbf24; }
+.dark .nqa-disputed .nqa-side { color: #fbbf24; }
+.dark .nqa-sup { color: #fbbf24; }
 .dark .nqa-conflict { background: rgba(245, 158, 11, .12); }
 /* A phone (390x844) shows the question box without scrolling: the chat takes half the
    screen instead of its desktop 600px; dvh leaves out the browser's own bars. */

@@ -3,8 +3,9 @@
 Gradio's chat scrolls to its bottom whenever its value changes, which on a phone puts the
 "Sources disagree" heading of a long answer out of sight: the chat is built with
 `autoscroll=False` and this script scrolls instead, to the bottom while an answer is being
-looked for (the question and its busy line show), and to the top of the answer when it
-arrives (the window too, when the answer's top is off screen).
+looked for (the question and its busy line show), and when it arrives to the top of the
+question and answer, or of the answer alone when both do not fit (the window too, when
+the answer's top is off screen).
 
 The theme follows the system until the person picks one with the page's "Light / dark"
 button; the choice is kept in this browser (localStorage) and wins over the system's,
@@ -47,9 +48,21 @@ PAGE_JS = """
       log.scrollTop = log.scrollHeight;
       return;
     }
-    const bubble = last.closest('.message') || last;
-    const top = bubble.getBoundingClientRect().top - log.getBoundingClientRect().top;
-    log.scrollTop += top - 8;
+    // The question and its answer from the question's top when both fit, else the
+    // answer from its own top.
+    const row = last.closest('.message-row') || last;
+    let asked = row.previousElementSibling;
+    while (asked && !(asked.classList.contains('message-row') &&
+                      asked.classList.contains('user-row'))) {
+      asked = asked.previousElementSibling;
+    }
+    const logTop = log.getBoundingClientRect().top;
+    const at = (element) => element.getBoundingClientRect().top - logTop + log.scrollTop;
+    const answerTop = at(row);
+    const answerBottom = answerTop + row.getBoundingClientRect().height;
+    const askedTop = asked ? at(asked) : answerTop;
+    const fits = answerBottom - askedTop + 16 <= log.clientHeight;
+    log.scrollTop = (fits ? askedTop : answerTop) - 8;
     const onScreen = last.getBoundingClientRect().top;
     if (onScreen < 0 || onScreen > window.innerHeight - 80) {
       window.scrollBy(0, onScreen - 8);
