@@ -72,7 +72,7 @@ def _questions(interactive: bool) -> Iterator[str]:
 
 
 def _conversation(args: argparse.Namespace, index: Index) -> int:
-    interactive = sys.stdin.isatty()
+    interactive = _in_terminal()
     started = time.perf_counter()
     if interactive:
         print("loading the index and the models...", file=sys.stderr, flush=True)
