@@ -109,6 +109,15 @@ class Citation:
     def to_dict(self) -> CitationDict:
         return CitationDict(**asdict(self))
 
+    @classmethod
+    def from_dict(cls, data: CitationDict) -> Citation:
+        """The inverse of to_dict; ValueError (or KeyError, TypeError) for anything else."""
+        page = data.get("page")
+        return cls(str(data["doc_id"]), str(data["title"]), int(data["start"]), int(data["end"]),
+                   str(data["quote"]), int(data["sentence_start"]), int(data["sentence_end"]),
+                   str(data.get("date", "")), str(data.get("url", "")), str(data.get("outlet", "")),
+                   str(data.get("published", "")), None if page is None else int(page))
+
     @property
     def source(self) -> Source:
         return Source(self.doc_id, self.title, self.outlet, self.published or self.date, self.url)
@@ -141,6 +150,12 @@ class Position:
                             disputed=self.disputed, citations=[c.to_dict() for c in self.citations],
                             label=self.label, weak=self.weak)
 
+    @classmethod
+    def from_dict(cls, data: PositionDict) -> Position:
+        return cls(str(data["text"]), float(data["score"]), int(data["support"]),
+                   bool(data["disputed"]), tuple(Citation.from_dict(c) for c in data["citations"]),
+                   str(data.get("label", "TEXT")))
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -159,6 +174,11 @@ class Conflict:
     def to_dict(self) -> ConflictDict:
         return ConflictDict(answers=list(self.answers), reason=self.reason, in_time=self.in_time,
                             timeline=self.timeline)
+
+    @classmethod
+    def from_dict(cls, data: ConflictDict) -> Conflict:
+        return cls(tuple(int(i) for i in data["answers"]), str(data["reason"]),
+                   bool(data.get("in_time", False)), str(data.get("timeline", "")))
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,16 @@ class Answer:
                           answers=[p.to_dict() for p in self.answers], conflict=self.conflict,
                           conflicts=[c.to_dict() for c in self.conflicts],
                           no_answer=self.no_answer, message=self.message)
+
+    @classmethod
+    def from_dict(cls, data: AnswerDict) -> Answer:
+        """An answer from its to_dict() (kept by a browser, or in a file), so a conversation
+        can go on from it; ValueError, KeyError or TypeError when `data` is not one."""
+        if not isinstance(data, dict):
+            raise TypeError(f"an answer is a JSON object, not {type(data).__name__}")
+        return cls(str(data["question"]), tuple(Position.from_dict(p) for p in data["answers"]),
+                   tuple(Conflict.from_dict(c) for c in data.get("conflicts", ())),
+                   str(data.get("message", "")), str(data.get("understood", "")))
 
     def to_text(self) -> str:
         """The readable answer the CLI prints: each side with its sources."""

@@ -34,11 +34,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from index import Index, Report
 from index.model.embedder import Embedder, load_embedder
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("NEWSQA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ANSWER_TIMEOUT = 90_000     # ms; two cores are shared, and the first answer warms up
 SEEDS = REPO / "seeds"
 KINDS = ("folder", "postgres")
 
@@ -91,14 +96,30 @@ def seeds_copy(seeds_build: SeedsBuild, tmp_path: Path) -> Path:
     return copy_index(seeds_build.path, tmp_path / "index")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def occupy(port: int) -> socket.socket | None:
+    """Listen on 127.0.0.1:port, as another program would; None when one already does."""
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", port))
+    except OSError:
+        holder.close()
+        return None
+    holder.listen()
+    return holder
+
+
 @contextmanager
 def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
     """The chat page on a free local port over the index in `folder`: (url, backend)."""
     from ui import Backend, launch
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     backend = Backend.open(folder, log=lambda line: None)
     page = launch(backend, port=port, block=False)
     try:
@@ -106,6 +127,27 @@ def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
     finally:
         page.close()
         backend.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run; each test opens its own context."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (make browser-deps installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def ask_in_page(page: Page, question: str) -> Locator:
+    """Ask through the page and return the reply once the busy line has become an answer."""
+    answers = page.locator("#nqa-chat .nqa-answer")
+    before = answers.count()
+    page.locator("#nqa-question textarea").fill(question)
+    page.locator("#nqa-ask").click()
+    expect(answers).to_have_count(before + 1, timeout=ANSWER_TIMEOUT)
+    return answers.last
 
 
 @pytest.fixture(scope="session")

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gradio.utils import get_upload_folder
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bench.samples import story
 from tests.conftest import REPO, copy_index, serve_page
+from tests.conftest import ask_in_page as ask
 from tests.web_site import PAGE, PAGE_STORY, serve_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
-CHROMIUM = os.environ.get("NEWSQA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-ANSWER_TIMEOUT = 90_000     # ms; two cores are shared, and the first answer warms up
 UPLOAD_TIMEOUT = 180_000
 PRIME_MINISTER = "Who is the Prime Minister of Japan?"
 
@@ -59,16 +55,6 @@ def url(seeds_build, tmp_path_factory) -> Iterator[str]:
         yield address
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (make browser-deps installs it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser, url: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -78,16 +64,6 @@ def page(browser: Browser, url: str) -> Iterator[Page]:
     expect(opened.locator("#nqa-question textarea")).to_be_visible()
     yield opened
     context.close()
-
-
-def ask(page: Page, question: str) -> Locator:
-    """Ask through the page and return the reply once the busy line has become an answer."""
-    answers = page.locator("#nqa-chat .nqa-answer")
-    before = answers.count()
-    page.locator("#nqa-question textarea").fill(question)
-    page.locator("#nqa-ask").click()
-    expect(answers).to_have_count(before + 1, timeout=ANSWER_TIMEOUT)
-    return answers.last
 
 
 def upload(page: Page, path: Path) -> None:

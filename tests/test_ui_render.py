@@ -165,9 +165,8 @@ class FakeBackend:
             raise self.answer
         return self.answer
 
-    def article(self, doc_id: str) -> SimpleNamespace:
-        return SimpleNamespace(doc_id=doc_id, title=f"Title {doc_id}", date="2025-11-17",
-                               text=TEXT)
+    def article(self, doc_id: str) -> Article:
+        return Article(doc_id, TEXT, title=f"Title {doc_id}", date="2025-11-17")
 
 
 def test_chat_shows_the_question_and_a_busy_line_before_the_answer():

@@ -10,7 +10,6 @@ module; the other checks end before the index is loaded, so they take a second o
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,8 +24,7 @@ from playwright.sync_api import Browser, expect
 
 from index import ActionNeeded
 from index.folder.lock import WriteLock
-from tests.conftest import REPO, Child, copy_index, python_env
-from tests.test_ui_browser import browser  # noqa: F401  (the module's one Chromium)
+from tests.conftest import REPO, Child, copy_index, free_port, occupy, python_env
 from ui.app import upload
 from ui.backend import Backend, ReadOnly
 from ui.network import DEFAULT_PORT, is_free
@@ -43,24 +41,6 @@ def run_ui(*args: str, **env: str) -> subprocess.CompletedProcess:
     that come before loading anything."""
     return subprocess.run([sys.executable, "-m", "ui", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env=python_env(**env))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def occupy(port: int) -> socket.socket | None:
-    """Listen on 127.0.0.1:port, as another program would; None when one already does."""
-    holder = socket.socket()
-    try:
-        holder.bind(("127.0.0.1", port))
-    except OSError:
-        holder.close()
-        return None
-    holder.listen()
-    return holder
 
 
 # Warnings and errors before anything is loaded -----------------------------------------
@@ -178,7 +158,7 @@ def test_the_page_asks_for_a_login_and_refuses_a_wrong_password(locked_page):
                                 ["answers"]}
 
 
-def test_a_read_only_page_shows_no_upload_and_no_remove(locked_page, browser: Browser):  # noqa: F811
+def test_a_read_only_page_shows_no_upload_and_no_remove(locked_page, browser: Browser):
     url, _ = locked_page
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()

@@ -8,6 +8,7 @@ page and turns their results into HTML (through `ui.render`, which escapes).
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -21,6 +22,10 @@ from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
+from ui.conversation import STORAGE_KEY, STORAGE_SECRET, restored, stored
+from ui.export import Exports
+from ui.pdf_page import NotShown, cited_page, read_pdf_file
+from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
 from ui.uploads import MAX_UPLOAD_BYTES
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
@@ -30,6 +35,7 @@ LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --
 # Uploads whose handler never ran (a closed tab, a bare request) leave files in Gradio's
 # temporary folder too: those older than this are swept, every this many seconds.
 UPLOAD_SWEEP_SECONDS = 3600
+EXPORT_KINDS = ("Markdown", "JSON")      # in the order Exports.write gives the files
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
 # One listener for the whole page: any click on a citation link, in the chat or in the
@@ -101,8 +107,29 @@ CSS = """
 .nqa-mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 3px; }
 .nqa-focus { background: #fbbf24; outline: 2px solid #d97706; }
 .nqa-sup { font-size: .7em; color: #b45309; margin-left: .25em; }
+/* A PDF page as printed, its quotes boxed over the words (see ui.pdf_page). */
+.nqa-pdf-page { position: relative; width: 100%; margin-top: .4em;
+  border: 1px solid var(--border-color-primary); background: #fff; }
+.nqa-pdf-page img { display: block; width: 100%; height: auto; }
+.nqa-pdf-mark { position: absolute; padding: 0; border-radius: 2px;
+  background: rgba(253, 224, 71, .45); mix-blend-mode: multiply; }
+.nqa-pdf-mark.nqa-focus { background: rgba(251, 191, 36, .45); outline: 2px solid #d97706; }
+.nqa-indexed { margin-top: .6em; }
+.nqa-indexed summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .nqa-empty { color: var(--body-text-color-subdued); padding: .5em 0; }
 .nqa-report pre { white-space: pre-wrap; }
+/* The chat's "Answers" label sits above the messages, not over them. */
+#nqa-chat > .wrapper { flex-wrap: nowrap; }
+#nqa-chat [data-testid="block-label"] { position: static; flex: none; }
+#nqa-chat [role="log"] { flex: 1 1 auto; min-height: 0; height: auto; }
+#nqa-header { align-items: flex-start; }
+#nqa-theme { flex-grow: 0; min-width: max-content; }
+/* Dark theme: the amber of a disagreement and of the marks, readable on a dark page. One
+   selector a rule: Gradio scopes custom CSS and only scopes a list's first .dark one. */
+.dark .nqa-conflict-title { color: #fbbf24; }
+.dark .nqa-disputed .nqa-side { color: #fbbf24; }
+.dark .nqa-sup { color: #fbbf24; }
+.dark .nqa-conflict { background: rgba(245, 158, 11, .12); }
 /* A phone (390x844) shows the question box without scrolling: the chat takes half the
    screen instead of its desktop 600px; dvh leaves out the browser's own bars. */
 @media (max-width: 640px) {
@@ -167,6 +194,28 @@ def chat_turn(backend: Backend, question: str, history: list, answers: list[Answ
            render.placeholder_html(VIEWER_HINT))
 
 
+def conversation_view(backend: Backend, exports: Exports, answers: list[Answer]) -> tuple:
+    """(chat, answers, sources, viewer, *downloads) showing a whole conversation: the one a
+    browser kept, drawn again after a reload, or none after "Start over"."""
+    chat = []
+    for number, answer in enumerate(answers):
+        chat += [_message("user", html.escape(answer.question)),
+                 _message("assistant", render.answer_html(answer, number,
+                                                          cited_texts(backend, answer)))]
+    last = answers[-1] if answers else None
+    return (chat, answers, render.sources_html(last, len(answers) - 1),
+            render.placeholder_html(VIEWER_HINT), *downloads(backend, exports, last))
+
+
+def downloads(backend: Backend, exports: Exports, answer: Answer | None
+              ) -> tuple[gr.DownloadButton, ...]:
+    """The Markdown and JSON downloads of `answer`, hidden when there is none."""
+    if answer is None:
+        return tuple(gr.DownloadButton(value=None, visible=False) for _ in EXPORT_KINDS)
+    return tuple(gr.DownloadButton(value=str(path), visible=True)
+                 for path in exports.write(answer, cited_texts(backend, answer)))
+
+
 def cited_texts(backend: Backend, answer: Answer) -> dict[str, str]:
     """doc_id to article text for every cited article, so quotes can show their sentence."""
     texts = {}
@@ -195,10 +244,17 @@ def open_citation(backend: Backend, answers: list[Answer], href: str) -> str:
     spans = [(c.start, c.end, n.number) for n in render.number_citations(answer)
              if (c := n.citation).doc_id == cited.doc_id and article.text[c.start:c.end] == c.quote]
     note = f"Cited for: {answer.question}"
+    printed = None
     if not any(number == parsed[1] for _, _, number in spans):
         note += " (the article has changed since, so the quote cannot be marked)"
+    elif article.pages:
+        try:
+            printed = cited_page(read_pdf_file(article.path), article.text, article.pages,
+                                 render.merge_spans(spans), cited.start)
+        except NotShown as why:
+            note += f" (the page as printed cannot be shown: {why}; the text follows)"
     return render.article_html(Source.of(article), article.text, spans, focus=parsed[1], note=note,
-                               page=cited.page)
+                               page=cited.page, printed=printed)
 
 
 # Articles ----------------------------------------------------------------------
@@ -324,31 +380,42 @@ def remove_confirmed(backend: Backend, asked: str | None, shown: str | None) -> 
 
 def build(backend: Backend) -> gr.Blocks:
     """The whole page; events call the functions above with this backend."""
+    exports = Exports()
     with gr.Blocks(title="News QA", analytics_enabled=False,
                    delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
         answers = gr.State([])
-        gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
-                "indexed news articles only. Every answer cites its sources; when sources "
-                "disagree, every side is shown.</div>", js_on_load=None)
+        kept = gr.BrowserState(stored([]), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
+        with gr.Row(elem_id="nqa-header", equal_height=False):
+            gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
+                    "indexed news articles only. Every answer cites its sources; when sources "
+                    "disagree, every side is shown.</div>", js_on_load=None)
+            theme_button = gr.Button("◐ Light / dark", size="sm", scale=0, elem_id="nqa-theme")
+        theme_button.click(None, None, None, js=THEME_TOGGLE_JS, api_visibility="private")
         status = gr.HTML(_status_html(backend), js_on_load=None, elem_id="nqa-status")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                chat = _build_chat(backend, answers)
+                chat = _build_chat(backend, answers, kept, exports)
             with gr.Tab("Articles", id="articles") as articles_tab:
                 docs = _build_articles(backend, status, chat["examples"])
         # Coming back to the tab keeps the article shown, unless it has gone meanwhile.
         articles_tab.select(lambda doc_id: _articles_view(backend, doc_id), docs["shown"],
                             docs["view"], api_visibility="private")
         page.load(lambda: _articles_view(backend), None, docs["view"], api_visibility="private")
+        page.load(lambda value: conversation_view(backend, exports, restored(value)), kept,
+                  chat["conversation"], api_visibility="private")
 
         gr.api(ask_endpoint(backend), api_name="ask")
+    weakref.finalize(page, exports.close)
     return page
 
 
-def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
+def _build_chat(backend: Backend, answers: gr.State, kept: gr.BrowserState,
+                exports: Exports) -> dict[str, Any]:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
+            # autoscroll off: ui.scripts opens each answer at its top instead of its end.
             chatbot = gr.Chatbot(label="Answers", height=600, elem_id="nqa-chat",
+                                 autoscroll=False, buttons=["copy", "copy_all"],
                                  feedback_options=None, group_consecutive_messages=False,
                                  placeholder="Ask about the articles. Answers cite their "
                                              "sources as [1], [2] …")
@@ -357,6 +424,11 @@ def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
                                       show_label=False, scale=5, elem_id="nqa-question",
                                       max_lines=3)
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="nqa-ask")
+            with gr.Row(elem_id="nqa-conversation-row"):
+                start_over = gr.Button("Start over", size="sm", elem_id="nqa-start-over")
+                exported = [gr.DownloadButton(f"⬇ Last answer as {kind}", size="sm",
+                                              visible=False, elem_id=f"nqa-export-{kind.lower()}")
+                            for kind in EXPORT_KINDS]
             examples = gr.Dataset(components=[question], label="Try asking",
                                   samples=[[q] for q in backend.examples()],
                                   elem_id="nqa-examples")
@@ -368,18 +440,31 @@ def _build_chat(backend: Backend, answers: gr.State) -> dict[str, Any]:
                              elem_id="nqa-viewer", max_height=600)
 
     def turn(text: str, history: list, so_far: list[Answer]) -> Iterator[tuple]:
-        yield from chat_turn(backend, text, history, so_far)
+        """chat_turn, and with its answer the browser's copy and the downloads, in the same
+        update: a reload the moment the answer shows must not lose it."""
+        unchanged = (gr.skip(),) * (1 + len(exported))
+        for update in chat_turn(backend, text, history, so_far):
+            now = update[2]
+            if isinstance(now, list) and now is not so_far:
+                yield (*update, stored(now), *downloads(backend, exports, now[-1]))
+            else:
+                yield (*update, *unchanged)
 
-    outputs = [question, chatbot, answers, sources, viewer]
+    outputs = [question, chatbot, answers, sources, viewer, kept, *exported]
     for trigger in (question.submit, ask_button.click):
         trigger(turn, [question, chatbot, answers], outputs, api_visibility="private")
     examples.click(_sample_text, examples, question, api_visibility="private").then(
         turn, [question, chatbot, answers], outputs, api_visibility="private")
+    # The chat's own bin and "Start over" both forget the conversation, here and in the browser.
+    conversation = [chatbot, answers, sources, viewer, *exported]
+    for forget in (start_over.click, chatbot.clear):
+        forget(lambda: (stored([]), *conversation_view(backend, exports, [])), None,
+               [kept, *conversation], api_visibility="private")
     def open_clicked(so_far: list[Answer], event: gr.SelectData) -> str:
         return open_citation(backend, so_far, str(event.value))
 
     sources.select(open_clicked, answers, viewer, api_visibility="private")
-    return {"examples": examples}
+    return {"examples": examples, "conversation": conversation}
 
 
 def _sample_text(sample: Any) -> str:
@@ -471,7 +556,8 @@ def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860, block: b
     page = build(backend)
     page.queue(default_concurrency_limit=2)
     page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
-                max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), quiet=not block,
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), js=PAGE_JS,
+                quiet=not block,
                 footer_links=["api"], auth=auth or None,
                 auth_message=LOGIN_MESSAGE if auth else None)
     return page

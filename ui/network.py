@@ -16,6 +16,7 @@ import socket
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 PORTS_TRIED = 100
+LAUNCHER = "NEWSQA_LAUNCHER"     # "make" when `make run` started the page
 
 
 class PortError(ValueError):
@@ -53,6 +54,13 @@ def exposure_warning(host: str, port: int, login: bool, read_only: bool) -> str 
             f"or --read-only to allow asking only")
 
 
+def port_option(port: int | None = None) -> str:
+    """How the person who started the page asks for a port: `PORT=7861` to `make run` (the
+    Makefile sets NEWSQA_LAUNCHER=make), `--port 7861` to `python -m ui`."""
+    name = "PORT=" if os.environ.get(LAUNCHER) == "make" else "--port "
+    return name + ("N" if port is None else str(port))
+
+
 def port_from_env() -> int | None:
     """GRADIO_SERVER_PORT as a port number, None when unset."""
     value = os.environ.get("GRADIO_SERVER_PORT", "").strip()
@@ -76,7 +84,7 @@ def is_free(host: str, port: int) -> bool:
                 return False
             reason = error.strerror or str(error)
             if error.errno == errno.EACCES:
-                reason += " (ports below 1024 need root; choose another with --port)"
+                reason += f" (ports below 1024 need root; choose another with {port_option()})"
             raise PortError(f"cannot listen on {host}:{port}: {reason}") from None
     return True
 
@@ -102,8 +110,8 @@ def choose(host: str, asked: int | None) -> tuple[int, str | None]:
     free = next_free(host, wanted)
     if free is None:
         raise PortError(f"port {wanted} is in use, and so are the {PORTS_TRIED} after it; "
-                        f"choose another with --port")
+                        f"choose another with {port_option()}")
     if asked is not None:
         raise PortError(f"port {wanted} is in use by another program; the next free port is "
-                        f"{free}: add --port {free} (or stop the program using {wanted})")
+                        f"{free}: add {port_option(free)} (or stop the program using {wanted})")
     return free, f"port {wanted} is in use; using port {free} instead"

@@ -18,6 +18,7 @@ click on any such anchor into a request to open that source.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from qa.result import Answer, Citation, Position, Source
 from qa.when import readable_date, time_ranks
+from ui.pdf_page import PageView
 
 NO_ANSWER = "No answer in these articles."
 CONTEXT_CHARS = 140   # of the cited sentence shown on each side of a quote
@@ -133,9 +135,15 @@ def quote_html(citation: Citation, text: str | None) -> str:
 
     Without the article text (or with offsets that do not fit it) only the quote shows.
     """
-    quote = f"<b>{escape(citation.quote)}</b>"
+    before, after = quote_context(citation, text)
+    return f"“{escape(before)}<b>{escape(citation.quote)}</b>{escape(after)}”"
+
+
+def quote_context(citation: Citation, text: str | None) -> tuple[str, str]:
+    """(before, after): the quote's sentence on each side of it, cut at whole words to at
+    most CONTEXT_CHARS with "…"; ("", "") without the text or when the offsets do not fit."""
     if not text or text[citation.start:citation.end] != citation.quote:
-        return f"“{quote}”"
+        return "", ""
     first = max(min(citation.sentence_start, citation.start), citation.start - CONTEXT_CHARS)
     last = min(max(citation.sentence_end, citation.end), citation.end + CONTEXT_CHARS)
     before, after = text[first:citation.start], text[citation.end:last]
@@ -145,8 +153,7 @@ def quote_html(citation: Citation, text: str | None) -> str:
         before = before.split(" ", 1)[-1]
     if tail:
         after = after.rsplit(" ", 1)[0]
-    before, after = before.lstrip(), after.rstrip()
-    return f"“{lead}{escape(before)}{quote}{escape(after)}{tail}”"
+    return lead + before.lstrip(), after.rstrip() + tail
 
 
 def _quote_unless_value(citation: Citation, position: Position, texts: Mapping[str, str]) -> str:
@@ -294,15 +301,38 @@ def highlighted_text(text: str, spans: Iterable[tuple[int, int, int]],
 
 
 def article_html(source: Source, text: str, spans: Iterable[tuple[int, int, int]] = (),
-                 focus: int | None = None, note: str = "", page: int | None = None) -> str:
+                 focus: int | None = None, note: str = "", page: int | None = None,
+                 printed: PageView | None = None) -> str:
     """An opened article: outlet, date, title (a link when it has an address), page, its id,
-    then the full text with the cited spans marked."""
+    then the full text with the cited spans marked. With `printed` (a PDF's cited page)
+    the page comes first as printed, its quotes boxed, and the text folds away below it."""
     note_html = f'<div class="nqa-note">{escape(note)}</div>' if note else ""
+    body = f'<div class="nqa-body">{highlighted_text(text, spans, focus)}</div>'
+    if printed is not None:
+        body = (f"{printed_page_html(printed, focus)}<details class=\"nqa-indexed\">"
+                f"<summary>The text as indexed</summary>{body}</details>")
     return (f'<article class="nqa-article" data-doc="{escape(source.doc_id)}">'
             f'<h3 class="nqa-article-title">{source_html(source, [page])}</h3>'
             f'<div class="nqa-meta">{escape(source.doc_id)}</div>'
-            f'{note_html}<div class="nqa-body">{highlighted_text(text, spans, focus)}</div>'
-            f"</article>")
+            f"{note_html}{body}</article>")
+
+
+def printed_page_html(view: PageView, focus: int | None = None) -> str:
+    """The rendered page with a box over each line of each quote; boxes are placed in
+    fractions of the page, so they stay on their words at any width."""
+    marks = []
+    for mark in view.marks:
+        label = "".join(f"[{n}]" for n in sorted(set(mark.numbers)))
+        css = "nqa-pdf-mark nqa-focus" if focus in mark.numbers else "nqa-pdf-mark"
+        marks += [f'<mark class="{css}" data-cite="{label}" title="{label}" style="left:'
+                  f'{b.left:.4%};top:{b.top:.4%};width:{b.width:.4%};height:{b.height:.4%}">'
+                  f"</mark>" for b in mark.boxes]
+    image = base64.b64encode(view.png).decode("ascii")
+    return (f'<div class="nqa-pdf-meta nqa-meta">Page {view.page} of {view.pages}, as printed'
+            f'</div><div class="nqa-pdf-page" data-page="{view.page}" '
+            f'style="aspect-ratio:{view.width}/{view.height}">'
+            f'<img src="data:image/png;base64,{image}" alt="Page {view.page} of {view.pages}">'
+            f'{"".join(marks)}</div>')
 
 
 def placeholder_html(text: str) -> str:
