@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from index import Passage, counted
-from qa.question import asks_where, ruled_out, subjects
+from qa.question import asks_what_it_is, asks_where, ruled_out, subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
 from qa.values import NAME_LABELS, fold, is_number, name_words, value_key
@@ -76,11 +76,14 @@ class _Group:
         return 1.0 - wrong
 
 
-def typed(span: Span) -> Typed:
+def typed(span: Span, description: bool = False) -> Typed:
     """The span's label is that of the entity covering most of it, if that entity covers
     at least half the span. A count is a count however it is worded or tagged: "Eleven"
     opening a sentence (which spaCy leaves untagged), or "23 people" (a number and the
-    thing counted). Anything else is free text."""
+    thing counted). Anything else, and any answer to "who is X?" (a `description`), is
+    free text."""
+    if description:
+        return Typed(span, "TEXT", value_key(span.text, "TEXT"))
     best, label = 0, "TEXT"
     numbers = []
     for entity in span.passage.entities:
@@ -109,10 +112,11 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     When the question names a `period` ("in 2023"), positions with a source dated then
     come first."""
     named = subjects(question, (s.passage for s in spans))
-    wrong_kinds = ruled_out(question, named)
+    wrong_kinds = ruled_out(question)
+    described = asks_what_it_is(question, named)
     votes: dict[str, Typed] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
-        member = typed(span)
+        member = typed(span, described)
         if member.label not in wrong_kinds:
             votes.setdefault(span.doc_id, member)
     groups: dict[str, _Group] = {}

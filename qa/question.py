@@ -52,16 +52,19 @@ _RULED_OUT = (
 _SHARE = re.compile(r"\b(percent\w*|per cent|share|rate|proportion|%)", re.I)
 
 
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s)\s+(.+?)\s*\??\s*$", re.I)
+_DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were|'s)\s+(.+?)\s*\??\s*$", re.I)
 
 
-def ruled_out(question: str, named: Iterable[str] = ()) -> frozenset[str]:
-    """The entity labels whose values cannot answer `question`, from its question word.
-    "Who is Liu Jinsong?", asked of a name the sources give (`named`), wants a
-    description: another person's name does not answer it."""
-    who_is = _WHO_IS.match(question)
-    if who_is and who_is.group(1).lower() in {n.lower() for n in named}:
-        return frozenset({"PERSON"})
+def asks_what_it_is(question: str, named: Iterable[str]) -> bool:
+    """Whether the question asks what a name the sources give is ("Who is Liu Jinsong?",
+    "What is Kyodo?"): its answers are descriptions, and two descriptions of one thing
+    are two wordings, not a contradiction."""
+    asked = _DEFINITION.match(question)
+    return asked is not None and asked.group(1).lower() in {n.lower() for n in named}
+
+
+def ruled_out(question: str) -> frozenset[str]:
+    """The entity labels whose values cannot answer `question`, from its question word."""
     for pattern, labels in _RULED_OUT:
         if pattern.search(question):
             return labels - {"PERCENT"} if _SHARE.search(question) else labels

