@@ -207,7 +207,14 @@ def _incompatible(a: _Group, b: _Group, where: bool = False) -> bool:
                 _family(a.label, where) != _family(b.label, where)):
             return False
         return not (_mentioned(a, b) or _mentioned(b, a))
+    if kind == "num" and _unit(a.key) != _unit(b.key):
+        return False        # a price and a share, a count and a sum: not one quantity
     return a.key != b.key
+
+
+def _unit(key: str) -> str:
+    """The unit a number key ends with: "%", "$" (money) or "" (a count)."""
+    return key[-1] if key[-1] in "%$" else ""
 
 
 def _within(words: list[str], other: list[str]) -> bool:

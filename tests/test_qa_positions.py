@@ -27,6 +27,8 @@ STORIES = {
     "e": "date 2025-11-18 TOKYO: Kanai heads the Asian and Oceanian Affairs Bureau of the Japanese "
          "Foreign Ministry.",
     "f": "date 2025-11-18 BEIJING: Kanai, director of the Asia-Oceania Bureau, arrived on Monday.",
+    "g": "date 2025-11-18 HELSINKI: Norrsken offered $12.40 a share for the software maker.",
+    "h": "date 2025-11-18 HELSINKI: The offer is a premium of 35 percent over Friday's close.",
 }
 
 
@@ -294,3 +296,10 @@ def test_what_a_name_is_is_described_and_descriptions_never_conflict(passages) -
     assert len(by_text) == 3 and not conflicts
     assert asks_what_it_is("Who is Sanae Takaichi?", ["Sanae Takaichi"])
     assert not asks_what_it_is("Who is the prime minister?", ["Sanae Takaichi"])
+
+
+def test_a_price_and_a_share_are_not_one_quantity(passages) -> None:
+    by_text, conflicts = weighed("How much is Norrsken offering?", [
+        span(passages, "g", "$12.40"), span(passages, "h", "35 percent")])
+    assert {p.label for p in by_text.values()} == {"MONEY", "PERCENT"}
+    assert not conflicts
