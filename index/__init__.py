@@ -41,9 +41,9 @@ from index.ingest.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_pat
 from index.ingest.chunking import Chunk
 from index.ingest.claims import Renamed
 from index.ingest.ids import clean_id
-from index.ingest.links import is_url
+from index.ingest.links import as_link, is_url
 from index.ingest.nlp import Entity, Sentence
-from index.location import default_index_dir, masked, open_default
+from index.location import default_index_dir, default_shown, masked, open_default
 from index.results import Findings, Passage, Problem, Repair, Report, Status
 from index.store import Index
 
@@ -51,6 +51,6 @@ __all__ = [
     "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull", "EmbedderMismatch",
     "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged", "IndexLocked", "Passage",
     "Problem", "Renamed", "Repair", "Report", "Sentence", "Skipped", "Status", "WorkersFailed",
-    "clean_id", "counted", "default_index_dir", "is_url", "masked", "open_default", "read_paths",
-    "shown",
+    "as_link", "clean_id", "counted", "default_index_dir", "default_shown", "is_url", "masked",
+    "open_default", "read_paths", "shown",
 ]

@@ -1,10 +1,13 @@
 """`python -m index`: build, add, remove, compact, status, check, repair and watch an index.
 
 Every command ends with one summary line; with --json it prints that summary as
-one JSON object on stdout instead, for scripts. Errors a person can fix are
-one line on stderr, never a traceback. Exit status of build, add and watch: 0 when
-everything asked for went in, 1 when some files were skipped (each named, with its
-reason), 2 when nothing could be done (every file skipped, or an index error).
+one JSON object on stdout instead, for scripts; either names the index it used, since
+without --index that is the default one (`index.location.default_index_dir`), which the
+page and `python -m qa` use too. Errors a person can fix are one line on stderr, never a
+traceback. Exit status of build, add, remove and watch: 0 when everything asked for was
+done, 1 when some files were skipped or some ids were not in the index (each named, with
+its reason), 2 when nothing could be done (every file skipped, no id found, or an index
+error).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import NoReturn
 
 from index.display import shown
 from index.errors import ActionNeeded, IndexLocked, WorkersFailed
-from index.location import default_index_dir, kind_of, masked
+from index.ingest.links import as_link
+from index.location import default_index_dir, default_shown, kind_of, open_default
 from index.results import Findings, Repair, Report, Status
 from index.store import Index
 
@@ -53,8 +57,37 @@ def _progress(args: argparse.Namespace) -> Iterator[Callable[[int, int], None] |
             bar[0].close()
 
 
-def _emit(result: Report | Status | Findings | Repair, as_json: bool) -> None:
-    print(json.dumps(result.to_dict()) if as_json else result.summary())
+def _emit(result: Report | Status | Findings | Repair, as_json: bool, index: Index | None = None
+          ) -> None:
+    """The result's summary, or its JSON object. A Report does not know its index, so
+    `index` names it: the headline starts with it, as a status line does, and the JSON
+    object has it as "index"."""
+    if index is None or not isinstance(result, Report):
+        print(json.dumps(result.to_dict()) if as_json else result.summary())
+    elif as_json:
+        print(json.dumps({**result.to_dict(), "index": shown(index.path)}))
+    else:
+        print(_summary(result, index))
+
+
+def _summary(report: Report, index: Index) -> str:
+    return "\n".join([*report.details(), f"{shown(index.path)}: {report.headline()}"])
+
+
+def _open(args: argparse.Namespace, create: bool = True) -> Index:
+    """The index a command writes to. The default location, the first time anything
+    writes to it, starts from the seeds as it does for the page, so that it is the same
+    index whichever comes first; a location that is named is created empty (build, add,
+    watch) or must hold an index (`create=False`: remove, compact, status)."""
+    if create and not args.index and not os.environ.get("NEWSQA_INDEX"):
+        return open_default(log=lambda line: print(line, file=sys.stderr, flush=True))
+    return Index.open(args.index, create=create)
+
+
+def _links(paths: list[str]) -> list[str]:
+    """The paths as given, except that a bare host typed as a link (`www.example.com/news`)
+    that is no file here is taken as https, as a browser's address bar takes it."""
+    return [path if os.path.exists(path) else as_link(path) or path for path in paths]
 
 
 def exit_status(reports: list[Report]) -> int:
@@ -67,23 +100,37 @@ def exit_status(reports: list[Report]) -> int:
 def _write(args: argparse.Namespace, run: Callable[[Index, Callable | None], Report],
            reading: bool = False) -> int:
     """Run one write; `reading` writes (build, add) exit by `exit_status`, others with 0."""
-    index = Index.open(args.index)
+    index = _open(args, create=reading)
     with _progress(args) as progress:
         report = run(index, progress)
-    _emit(report, args.json)
+    _emit(report, args.json, index)
     return exit_status([report]) if reading else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    """0: every id removed; 1: some were not in the index (named, the rest removed); 2:
+    none was, said in one line (nothing was written)."""
+    index = _open(args, create=False)
+    report = index.remove(args.doc_ids)
+    if report.removed or args.json:
+        _emit(report, args.json, index)
+        return exit_status([report])
+    missing = ", ".join(f"`{shown(s.path)}`" for s in report.skipped)
+    print(f"error: nothing removed: {shown(index.path)} has no document {missing}",
+          file=sys.stderr)
+    return EXIT_NOTHING
 
 
 def _watch(args: argparse.Namespace) -> int:
     from index.watch import Watcher
 
-    index = Index.open(args.index)
+    index = _open(args)
     reports = [index.build([args.folder], prune=args.prune)]
-    print(reports[0].summary(), flush=True)
+    print(_summary(reports[0], index), flush=True)
 
     def show(report: Report) -> None:
         reports.append(report)
-        print(report.summary(), flush=True)
+        print(_summary(report, index), flush=True)
 
     def failed(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr, flush=True)
@@ -133,14 +180,14 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m index",
         description="Index news articles for question answering. "
-                    f"Default index: {masked(default_index_dir())} (set NEWSQA_INDEX or --index: "
+                    f"Default index: {default_shown()} (set NEWSQA_INDEX or --index: "
                     f"a folder or a postgresql:// URI).")
     commands = top.add_subparsers(dest="command", required=True)
 
     def command(name: str, text: str, json_flag: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--index", help="index folder or postgresql:// URI (default: "
-                                         "$NEWSQA_INDEX or the one above)")
+        sub.add_argument("--index", help=f"index folder or postgresql:// URI (default: "
+                                         f"{default_shown()})")
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print the summary as JSON")
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -151,7 +198,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--prune", action="store_true",
                        help="remove indexed articles no longer found under PATH")
     add = command("add", "index the given files (ids are their names without extension) "
-                         "and links: https://... pages and PDFs (ids are host/path)")
+                         "and links: https://... pages and PDFs, www.example.com/news taken as https "
+                         "(ids are host/path)")
     add.add_argument("paths", nargs="+", metavar="FILE_OR_URL")
     for sub in (build, add):
         sub.add_argument("--replace", action="store_true",
@@ -185,10 +233,11 @@ def main(argv: list[str] | None = None) -> int:
                                                        replace=args.replace,
                                                        workers=args.workers), reading=True)
         if args.command == "add":
-            return _write(args, lambda ix, p: ix.add(args.paths, progress=p, replace=args.replace,
-                                                     workers=args.workers), reading=True)
+            return _write(args, lambda ix, p: ix.add(_links(args.paths), progress=p,
+                                                     replace=args.replace, workers=args.workers),
+                          reading=True)
         if args.command == "remove":
-            return _write(args, lambda ix, p: ix.remove(args.doc_ids))
+            return _remove(args)
         if args.command == "compact":
             return _write(args, lambda ix, p: ix.compact())
         if args.command == "status":

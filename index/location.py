@@ -25,7 +25,21 @@ SCHEMES = ("postgresql://", "postgres://")
 # Query parameters of a URI that are secrets (libpq's names).
 _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 MASK = "***"
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = _ROOT / "seeds"
+# The default index inside a source checkout, beside the code that made it: the page
+# (`make run`), `python -m qa`, `python -m index` and `ask()` all open this one.
+CHECKOUT_INDEX = Path(".index") / "newsqa"
+
+
+def _checkout() -> Path | None:
+    """The source checkout this code runs from (its pyproject.toml and seeds/ beside the
+    packages), or None when it runs from an installed package (site-packages has neither)."""
+    return _ROOT if (_ROOT / "pyproject.toml").is_file() and SEEDS_DIR.is_dir() else None
+
+
+# Decided once; tests set it to None to see what an installed package does.
+CHECKOUT: Path | None = _checkout()
 
 
 def is_postgres(location: object) -> bool:
@@ -55,13 +69,25 @@ def masked(location: object) -> str:
 
 
 def default_index_dir() -> str | Path:
-    """NEWSQA_INDEX if set (a folder or a URI), else ~/.local/share/newsqa/index
+    """The one index every command, the page and `ask()` use unless told otherwise:
+    NEWSQA_INDEX if set (a folder or a URI); else, in a source checkout, `.index/newsqa`
+    in it, so that the page and a command typed in the checkout share one index whatever
+    the current folder; else (an installed package) ~/.local/share/newsqa/index
     (XDG_DATA_HOME respected). Show it with `masked`."""
     configured = os.environ.get("NEWSQA_INDEX")
     if configured:
         return configured.strip() if is_postgres(configured) else Path(configured).expanduser()
+    if CHECKOUT is not None:
+        return CHECKOUT / CHECKOUT_INDEX
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data / "newsqa" / "index"
+
+
+def default_shown() -> str:
+    """The default index as help texts name it: the location itself (a URI masked), and
+    where it came from when the environment chose it."""
+    where = masked(default_index_dir())
+    return f"{where}, from $NEWSQA_INDEX" if os.environ.get("NEWSQA_INDEX") else where
 
 
 def kind_of(location: str | Path) -> type[Store]:

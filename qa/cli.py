@@ -17,7 +17,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from index import ActionNeeded, Index, IndexLocked, counted, default_index_dir, open_default
+from index import (
+    ActionNeeded,
+    Index,
+    IndexLocked,
+    counted,
+    default_index_dir,
+    default_shown,
+    open_default,
+)
 from index.location import is_postgres, masked
 from qa import session
 from qa.answer import ask, warm_up
@@ -33,10 +41,10 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m qa",
         description="Answer a question from indexed news articles, citing every source. "
                     "With no question: a prompt that keeps everything loaded. "
-                    f"Default index: {masked(default_index_dir())} (built from the seeds on first use).")
+                    f"Default index: {default_shown()} (built from the seeds on first use).")
     top.add_argument("question", nargs="?", help="the question, in quotes (none: a prompt)")
-    top.add_argument("--index", help="index folder or postgresql:// URI (default: $NEWSQA_INDEX "
-                                     "or the one above)")
+    top.add_argument("--index", help=f"index folder or postgresql:// URI (default: "
+                                     f"{default_shown()})")
     top.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     top.add_argument("-k", type=int, default=12, help="how many articles to read (default 12)")
     top.add_argument("--new", action="store_true",

@@ -18,7 +18,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 REPORT_KEYS = {"added", "updated", "removed", "unchanged", "chunks_embedded", "skipped",
                "seconds"}
-SUMMARY = re.compile(r"^(\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, "
+SUMMARY = re.compile(r"^\S+: (\d+) added, (\d+) updated, (\d+) removed, (\d+) unchanged, "
                      r"(\d+) skipped; (\d+) chunks? embedded in \d+\.\ds$")
 
 
@@ -99,7 +99,7 @@ def test_status_json_and_human(seeds_copy, seeds_build, run_cli):
 def test_remove_json(seeds_copy, run_cli):
     done = run_cli("remove", "000_51fa7298afb77037", "nope", "--index", str(seeds_copy),
                    "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # "nope" is not in the index
     report = _one_json_line(done.stdout)
     assert (report["removed"], report["skipped"]) == (
         1, [{"path": "nope", "reason": "no such document in the index"}])
@@ -107,7 +107,8 @@ def test_remove_json(seeds_copy, run_cli):
 
     done = run_cli("compact", "--index", str(seeds_copy))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1].startswith("0 added, 0 updated, 0 removed, 0 unchanged")
+    assert done.stdout.splitlines()[-1].startswith(
+        f"{seeds_copy}: 0 added, 0 updated, 0 removed, 0 unchanged")
     status = Index.open(seeds_copy).status()
     assert (status.documents, status.segments) == (2, 1)
 
@@ -137,7 +138,7 @@ def test_bad_files_are_skipped_by_name_and_the_exit_status_says_how_much_went_in
     assert "Traceback" not in done.stderr
     lines = done.stdout.splitlines()
     assert f"  skipped {folder / 'nested.json'}: nested too deeply to read" in lines
-    assert lines[-1].startswith("2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped")
+    assert lines[-1].startswith(f"{index}: 2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped")
 
     # `status` in another process lists the file still unread, and why.
     done = run_cli("status", "--index", index, "--json")

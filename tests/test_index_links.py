@@ -43,8 +43,8 @@ def test_add_a_page_and_a_pdf_by_link(site: str, seeds_copy: Path, run_cli) -> N
         f"{site}/files/report.pdf", 2, 2)
     again = run_cli("add", f"{site}/files/report.pdf", "--index", str(seeds_copy))
     assert again.returncode == 0
-    assert again.stdout.strip().startswith("0 added, 0 updated, 0 removed, 1 unchanged, "
-                                           "0 skipped; 0 chunks embedded")
+    assert again.stdout.strip().startswith(f"{seeds_copy}: 0 added, 0 updated, 0 removed, "
+                                           "1 unchanged, 0 skipped; 0 chunks embedded")
 
 
 def test_failed_links_are_one_line_each_and_set_the_exit_status(
@@ -63,8 +63,8 @@ def test_failed_links_are_one_line_each_and_set_the_exit_status(
         f"{site}/logo.png": "not a web page or PDF: the server sent image/png",
         "http://no-such-host.invalid/x": "host not found (check the address and the network)",
     }
-    assert done.stdout.strip().splitlines()[-1].startswith("0 added, 0 updated, 0 removed, "
-                                                           "0 unchanged, 5 skipped")
+    assert done.stdout.strip().splitlines()[-1].startswith(
+        f"{seeds_copy}: 0 added, 0 updated, 0 removed, 0 unchanged, 5 skipped")
     mixed = run_cli("add", f"{site}/gone.html", f"{site}/news/2025/11/talks.html",
                     "--index", str(seeds_copy))
     assert mixed.returncode == 1
@@ -92,6 +92,7 @@ def test_the_page_backend_adds_a_link_and_a_read_only_one_refuses(site: str,
     report = backend.add_url(f"  {site}{PAGE} ")
     assert report.added_ids == ("127.0.0.1/news/2025/11/talks",)
     [not_link] = backend.add_url("talks.html").skipped
-    assert not_link.line() == "talks.html: not a link: give an address that starts with https://"
+    assert not_link.line() == ("talks.html: not a link: give an address like "
+                               "https://www.example.com/news")
     with pytest.raises(ReadOnly):
         Backend(Index.open(seeds_copy), read_only=True).add_url(f"{site}/files/report.pdf")

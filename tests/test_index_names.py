@@ -106,7 +106,7 @@ def test_cli_add_keeps_both_and_says_so(tmp_path, run_cli, article_text):
     assert "  added: `article`, `article-2`" in lines
     assert (f"  kept apart: `article` from {b}: name also given to another article in this "
             f"write (from {a}), kept as `article-2`") in lines
-    assert lines[-1].startswith("2 added, 0 updated")
+    assert lines[-1].startswith(f"{folder}: 2 added, 0 updated")
 
     c = _write(tmp_path / "c" / "article.txt", article_text("clicharliemarker"))
     done = run_cli("add", str(c), "--replace", "--json", "--index", str(folder))

@@ -93,7 +93,7 @@ def test_processes_embed_what_one_process_does_and_skip_a_bad_article_alone(
     assert ids == list(range(7, 7 + len(ids)))
 
 
-SUMMARY_BY_RAY = re.compile(r"^3 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; "
+SUMMARY_BY_RAY = re.compile(r"^\S+: 3 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; "
                             r"(\d+) chunks embedded in \d+\.\ds by 2 workers \(Ray\)$")
 
 

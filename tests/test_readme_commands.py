@@ -1,5 +1,6 @@
 """A newcomer's first commands, run as the README's first screen writes them, in a copy of
-this checkout where `make run` has already set up `.venv` and built `.index/seeds`.
+this checkout where `make run` has already set up `.venv` and built the default index,
+`.index/newsqa`.
 
 The copy shares this checkout's `.venv` (nothing is installed: its stamp is newer than the
 copy's pyproject.toml, as after a `make run`), and its own code is the one imported
@@ -59,7 +60,7 @@ def checkout(seeds_build, tmp_path_factory) -> Path:
     (folder / ".venv").symlink_to((REPO / ".venv").resolve(), target_is_directory=True)
     installed = stamp.stat().st_mtime
     os.utime(folder / "pyproject.toml", (installed - 60, installed - 60))
-    copy_index(seeds_build.path, folder / ".index" / "seeds")
+    copy_index(seeds_build.path, folder / ".index" / "newsqa")
     (folder.parent / "run").mkdir()          # the terminal's XDG_RUNTIME_DIR
     return folder
 
@@ -143,7 +144,7 @@ def make_run(checkout: Path) -> Iterator[subprocess.Popen]:
             process.wait()
 
 
-def test_make_run_prints_the_index_status_once(make_run: subprocess.Popen):
+def test_make_run_prints_the_index_status_once(make_run: subprocess.Popen, checkout: Path):
     lines = []
     for line in make_run.stdout:
         lines.append(line.rstrip("\n"))
@@ -152,4 +153,23 @@ def test_make_run_prints_the_index_status_once(make_run: subprocess.Popen):
     assert any("Running on local URL" in line for line in lines), lines
     status = [line for line in lines if re.search(r": \d+ documents?, \d+ chunks?, [\d.]+ MB", line)]
     assert len(status) == 1, lines
-    assert status[0].startswith(".index/seeds") or "/.index/seeds" in status[0], status
+    assert status[0].startswith(f"{checkout.resolve()}/.index/newsqa: "), status
+
+
+def test_every_command_in_the_checkout_uses_and_names_the_pages_index(checkout: Path,
+                                                                       tmp_path: Path):
+    """No --index anywhere: `python -m index` and `python -m qa -v` open the index `make run`
+    serves, `.index/newsqa` in the checkout, and say so."""
+    default = f"{checkout.resolve()}/.index/newsqa"
+    story = tmp_path / "ferry.txt"
+    story.write_text("The Quillmoor ferry will run twice a day from March, the harbour "
+                     "office said on Monday.\n")
+    script = (f"{checkout / '.venv/bin/python'} -m index add {story}\n"
+              f"{checkout / '.venv/bin/python'} -m qa -v --new 'When will the ferry run?'\n"
+              f"{checkout / '.venv/bin/python'} -m index remove ferry\n")
+    result = in_terminal(script, checkout)
+    assert result.returncode == 0, result.stderr
+    summaries = [line for line in result.stdout.splitlines() if " added, " in line]
+    assert [s.split(": ", 1)[0] for s in summaries] == [default, default], result.stdout
+    assert f"index {default}: 4 documents" in result.stderr
+    assert "Traceback" not in result.stderr

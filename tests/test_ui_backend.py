@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index import ActionNeeded
+from index import ActionNeeded, location
 from ui.backend import Backend
 
 pytestmark = pytest.mark.slow
@@ -36,6 +36,7 @@ def _file(folder: Path, name: str, text: str) -> Path:
 def test_the_default_index_is_built_from_the_seeds_on_first_use(tmp_path, embedder, monkeypatch):
     monkeypatch.delenv("NEWSQA_INDEX", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(location, "CHECKOUT", None)  # as installed: not this checkout's index
     lines: list[str] = []
     backend = Backend.open(None, log=lines.append)
     assert backend.index.path == tmp_path / "data" / "newsqa" / "index"

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from index import ActionNeeded, default_index_dir, masked
+from index import ActionNeeded, default_shown
 from ui.logins import LoginError, logins
 from ui.network import DEFAULT_HOST, DEFAULT_PORT, PortError, choose, exposure_warning, port_from_env
 
@@ -19,7 +19,7 @@ def parser() -> argparse.ArgumentParser:
                     "citing its sources. The default index, when new, is first filled from "
                     "seeds/.")
     top.add_argument("--index", help=f"index folder or postgresql:// URI (default: "
-                                     f"$NEWSQA_INDEX or {masked(default_index_dir())})")
+                                     f"{default_shown()})")
     top.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
                      help=f"address to listen on (default $GRADIO_SERVER_NAME or {DEFAULT_HOST}: "
                           f"this machine only; 0.0.0.0 lets other machines in)")

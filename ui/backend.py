@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index import Article, Index, Report, Skipped, Status, is_url, open_default, read_paths
+from index import Article, Index, Report, Skipped, Status, as_link, open_default, read_paths
 from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
@@ -100,11 +100,12 @@ class Backend:
         """Fetch a web page or PDF and index it with its metadata (see `index.ingest.links`); a
         link that cannot be fetched or read is the report's one skipped line."""
         self._writable()
-        url = url.strip()
-        if not is_url(url):
-            return Report(skipped=(Skipped(url or "(no link)", "not a link: give an address "
-                                                               "that starts with https://"),))
-        return self.index.add([url], progress=progress, replace=replace)
+        link = as_link(url)   # `www.example.com/news`, as an address bar shows it, is https
+        if link is None:
+            return Report(skipped=(Skipped(url.strip() or "(no link)",
+                                           "not a link: give an address like "
+                                           "https://www.example.com/news"),))
+        return self.index.add([link], progress=progress, replace=replace)
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         self._writable()

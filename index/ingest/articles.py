@@ -161,7 +161,10 @@ def _first(meta: dict, *keys: str) -> str:
 def make_article(doc_id: str, text: str, path: str, meta: dict | None = None,
                  pages: tuple[int, ...] = (), extracted_by: str = "") -> Article:
     """An article from text and whatever metadata came with it, under any of the names
-    sources use: `published` or `date`, `outlet`, `source` or `sitename`, `url` or `link`."""
+    sources use: `published` or `date`, `outlet`, `source` or `sitename`, `url` or `link`.
+    `created` (when a PDF file was made) dates the article only when nothing else does: a
+    dateline printed in the story says when it was published, the file only when it was
+    saved."""
     meta = meta or {}
     text = normalise_text(text)
     if not text.strip():
@@ -170,7 +173,7 @@ def make_article(doc_id: str, text: str, path: str, meta: dict | None = None,
         doc_id=doc_id,
         text=text,
         title=_first(meta, "title", "headline") or guess_title(text),
-        date=_first(meta, "published", "date") or guess_date(text),
+        date=_first(meta, "published", "date") or guess_date(text) or _first(meta, "created"),
         url=_first(meta, "url", "link"),
         source=_first(meta, "outlet", "source", "sitename"),
         path=path,

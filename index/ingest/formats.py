@@ -13,7 +13,12 @@ same words and kept the columns in reading order (left column, then right), but
 pypdfium2 was 10-13x faster (36 pages: 0.04 s against 0.54 s). Words a line break split
 with a soft hyphen (which PDFium reports as U+0002 or U+00AD) are joined; a visible
 hyphen at a line end is kept, since "Director-" + "general" is also one. A page's text
-starts at the offset kept in `Extracted.pages`, so a citation can name its page.
+starts at the offset kept in `Extracted.pages`, so a citation can name its page. The
+document information dictionary gives the title and author, the date (`CreationDate`,
+as ISO, when the story prints no dateline) and the outlet, from a `Publisher`-like key
+only: `Author`, `Creator` and `Producer` name a person or the program that wrote the
+file (reportlab, Word), never the paper it appeared in. reportlab's placeholders
+("untitled", "anonymous") are no one's.
 
 Markdown may open with a front-matter block (`---`, `key: value` lines, `---`). Its
 fields become metadata and the block is removed from the stored text: the text every
@@ -22,6 +27,7 @@ offset points into starts with the article, so a citation never quotes the block
 
 from __future__ import annotations
 
+import datetime
 import html.parser
 import re
 from dataclasses import dataclass, field
@@ -29,6 +35,12 @@ from typing import ClassVar
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n((?:[^\n]*\n)*?)---[ \t]*(?:\n|\Z)")
 _FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
+# A PDF date: D:YYYYMMDDHHmmSS and a zone, everything after the year optional.
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+# Information keys that name where a PDF was published, first found wins.
+PDF_OUTLET_KEYS = ("Publisher", "Source", "Outlet", "Newspaper")
+# What PDF writers put in when nobody filled the field in.
+_PLACEHOLDERS = frozenset({"untitled", "anonymous", "unknown", "unspecified"})
 # A page whose text layer has fewer characters than this per page is taken for a scan.
 MIN_CHARS_PER_PAGE = 20
 
@@ -149,8 +161,7 @@ def read_pdf(raw: bytes, url: str = "") -> Extracted:
             starts.append(offset)
             texts.append(content)
             offset += len(content) + 2
-        info = document.get_metadata_dict()
-        title, author = (info.get("Title") or "").strip(), (info.get("Author") or "").strip()
+        meta = pdf_metadata(document)
     finally:
         document.close()
     if not texts:
@@ -158,8 +169,37 @@ def read_pdf(raw: bytes, url: str = "") -> Extracted:
     if sum(len(t) for t in texts) < MIN_CHARS_PER_PAGE * len(texts):
         raise Unreadable("no text layer: scanned PDF; run OCR first (e.g. `ocrmypdf in.pdf "
                          "out.pdf`) and add the result")
-    return Extracted("\n\n".join(texts), {"title": title, "author": author, "url": url},
-                     tuple(starts), "pypdfium2")
+    return Extracted("\n\n".join(texts), {**meta, "url": url}, tuple(starts), "pypdfium2")
+
+
+def pdf_metadata(document: object) -> dict[str, str]:
+    """Title, author, created (an ISO date) and outlet from a pypdfium2 document's information
+    dictionary; a field that is absent, a placeholder or unparseable is left out, so that
+    the article's own fallbacks (its first line, a dateline) still apply."""
+
+    def value(key: str) -> str:
+        text = " ".join((document.get_metadata_value(key) or "").split())
+        return "" if text.lower() in _PLACEHOLDERS else text
+
+    outlet = next((v for v in map(value, PDF_OUTLET_KEYS) if v), "")
+    meta = {"title": value("Title"), "author": value("Author"),
+            "created": pdf_date(value("CreationDate")), "outlet": outlet}
+    return {k: v for k, v in meta.items() if v}
+
+
+def pdf_date(text: str) -> str:
+    """A PDF date (`D:20251118093000+09'00'`) as the ISO date it names (`2025-11-18`),
+    to the precision it gives (`D:202511` is `2025-11`); "" for anything else. The day is
+    the writer's own, not moved to UTC: an article is dated where it was written."""
+    match = _PDF_DATE.match(text.strip())
+    if not match:
+        return ""
+    year, month, day = match.groups()
+    try:
+        datetime.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return ""
+    return "-".join(part for part in (year, month, day) if part)
 
 
 def _join_hyphenated(text: str) -> str:

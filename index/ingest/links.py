@@ -12,6 +12,7 @@ updates its article and another link with the same path is kept apart.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import urllib.error
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from index.ingest.articles import (
     MAX_FILE_BYTES,
+    SUPPORTED_SUFFIXES,
     Article,
     Skipped,
     Unreadable,
@@ -43,6 +45,25 @@ _KINDS = {"text/html": ".html", "application/xhtml+xml": ".html", "application/p
 def is_url(text: str) -> bool:
     """Whether a command-line argument names a web page rather than a file."""
     return urlsplit(str(text)).scheme in ("http", "https")
+
+
+# A host name with a dot (www.example.com, example.co.uk:8080) then, optionally, a path.
+_BARE_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+([a-z]{2,63})(?::\d{1,5})?(?:[/?#]\S*)?$",
+                        re.IGNORECASE)
+
+
+def as_link(text: str) -> str | None:
+    """`text` as the link a person meant, or None when it is not one: an http(s) URL as it
+    is, and a bare host with a dot (`www.example.com/news`, as copied from an address bar
+    that hides the scheme) as https. A name ending in a file type this reader reads
+    (`notes.md`, `report.pdf`) is a file, not a host; callers ask about existing files first."""
+    text = str(text).strip()
+    if is_url(text):
+        return text
+    match = _BARE_HOST.match(text)
+    if not match or f".{match.group(1).lower()}" in SUPPORTED_SUFFIXES:
+        return None
+    return f"https://{text}"
 
 
 def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
