@@ -92,14 +92,15 @@ def seeds_copy(seeds_build: SeedsBuild, tmp_path: Path) -> Path:
 
 
 @contextmanager
-def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
-    """The chat page on a free local port over the index in `folder`: (url, backend)."""
+def serve_page(folder: Path, private_links: bool = False) -> Iterator[tuple[str, object]]:
+    """The chat page on a free local port over the index in `folder`: (url, backend).
+    `private_links`: "Add a link" may fetch from this machine (the tests' web site)."""
     from ui import Backend, launch
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    backend = Backend.open(folder, log=lambda line: None)
+    backend = Backend.open(folder, log=lambda line: None, private_links=private_links)
     page = launch(backend, port=port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/", backend
