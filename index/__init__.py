@@ -35,6 +35,8 @@ from index.errors import (
     IndexBusy,
     IndexDamaged,
     IndexLocked,
+    PermissionDenied,
+    RepairWouldLose,
     WorkersFailed,
 )
 from index.ingest.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
@@ -48,9 +50,10 @@ from index.results import Findings, Passage, Problem, Repair, Report, Status
 from index.store import Index
 
 __all__ = [
-    "NOT_PUBLIC", "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull", "EmbedderMismatch",
-    "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged", "IndexLocked", "Passage",
-    "Problem", "Renamed", "Repair", "Report", "Sentence", "Skipped", "Status", "WorkersFailed",
-    "clean_id", "counted", "default_index_dir", "is_public", "is_url", "masked", "open_default",
+    "NOT_PUBLIC", "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull",
+    "EmbedderMismatch", "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged",
+    "IndexLocked", "Passage", "PermissionDenied", "Problem", "Renamed", "Repair",
+    "RepairWouldLose", "Report", "Sentence", "Skipped", "Status", "WorkersFailed", "clean_id",
+    "counted", "default_index_dir", "is_public", "is_url", "masked", "open_default",
     "read_paths", "read_url", "shown",
 ]

@@ -155,9 +155,12 @@ def python_env(**extra: str) -> dict[str, str]:
 class Child:
     """A running `python -c` whose stdout lines can be awaited one marker at a time."""
 
-    def __init__(self, code: str, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, code: str, args: list[str], env: dict[str, str],
+                 preexec_fn: Callable[[], None] | None = None) -> None:
+        """`preexec_fn`: run in the child before the program (to drop privileges, say)."""
         self.proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=preexec_fn)
         self.pid = self.proc.pid
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
