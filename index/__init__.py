@@ -35,22 +35,25 @@ from index.errors import (
     IndexBusy,
     IndexDamaged,
     IndexLocked,
+    PermissionDenied,
+    RepairWouldLose,
     WorkersFailed,
 )
 from index.ingest.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_paths
 from index.ingest.chunking import Chunk
 from index.ingest.claims import Renamed
 from index.ingest.ids import clean_id
-from index.ingest.links import as_link, is_url
+from index.ingest.links import NOT_PUBLIC, as_link, is_public, is_url, read_url
 from index.ingest.nlp import Entity, Sentence
 from index.location import default_index_dir, default_shown, masked, open_default
 from index.results import Findings, Passage, Problem, Repair, Report, Status
 from index.store import Index
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull", "EmbedderMismatch",
-    "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged", "IndexLocked", "Passage",
-    "Problem", "Renamed", "Repair", "Report", "Sentence", "Skipped", "Status", "WorkersFailed",
-    "as_link", "clean_id", "counted", "default_index_dir", "default_shown", "is_url", "masked",
-    "open_default", "read_paths", "shown",
+    "NOT_PUBLIC", "SUPPORTED_SUFFIXES", "ActionNeeded", "Article", "Chunk", "DiskFull",
+    "EmbedderMismatch", "Entity", "Findings", "Index", "IndexBusy", "IndexDamaged",
+    "IndexLocked", "Passage", "PermissionDenied", "Problem", "Renamed", "Repair",
+    "RepairWouldLose", "Report", "Sentence", "Skipped", "Status", "WorkersFailed", "as_link",
+    "clean_id", "counted", "default_index_dir", "default_shown", "is_public", "is_url",
+    "masked", "open_default", "read_paths", "read_url", "shown",
 ]

@@ -149,10 +149,12 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _check_or_repair(args: argparse.Namespace) -> int:
-    """check: 0 healthy, 1 problems, 2 no index. repair: 0 all articles back (or nothing to
-    do), 1 some could not be brought back or named (or, for PostgreSQL, problems that only
-    a person can mend), 2 no index or locked. Each kind checks and repairs its own way,
-    without opening the index, which a damaged folder would refuse."""
+    """check: 0 healthy, 1 problems, 2 no index (or one this user may not read). repair: 0
+    all articles back (or nothing to do), 1 some could not be brought back or named,
+    accepted with --accept-loss (or, for PostgreSQL, problems that only a person can mend),
+    2 no index, locked, not permitted, or articles would be lost without --accept-loss.
+    Each kind checks and repairs its own way, without opening the index, which a damaged
+    folder would refuse."""
     location = args.index or default_index_dir()
     kind = kind_of(location)
     if args.command == "check":
@@ -160,7 +162,7 @@ def _check_or_repair(args: argparse.Namespace) -> int:
         _emit(findings, args.json)
         return 0 if findings.ok else 1
     with _progress(args) as progress:
-        result = kind.repair_at(location, progress)
+        result = kind.repair_at(location, progress, accept_loss=args.accept_loss)
     _emit(result, args.json)
     return 0 if result.ok else 1
 
@@ -215,8 +217,12 @@ def parser() -> argparse.ArgumentParser:
     command("status", "documents, chunks, embedder, size and last build")
     command("check", "list every problem of the index, writing nothing: exit 0 healthy, "
                      "1 problems found, 2 no index to check")
-    command("repair", "rebuild a damaged index from its stored texts and source files; "
-                      "damaged files are moved aside, and articles not brought back named")
+    repair = command("repair", "rebuild a damaged index from its stored texts and source "
+                               "files; damaged files are moved aside, and articles not brought "
+                               "back named")
+    repair.add_argument("--accept-loss", action="store_true",
+                        help="repair even when some articles cannot be brought back (or "
+                             "cannot be counted); without it such a repair changes nothing")
     watch = command("watch", "index a folder, then keep indexing files as they arrive",
                     json_flag=False)
     watch.add_argument("folder", metavar="FOLDER")

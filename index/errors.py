@@ -2,7 +2,8 @@
 
 Each message says what went wrong and what to do; the command lines and the page print it
 as one `error:` line, never a traceback. They are all here, so that a caller can see in
-one place what it may have to catch: `ActionNeeded` and its kinds, `IndexLocked` (with
+one place what it may have to catch: `ActionNeeded` and its kinds (damage, a permission
+this user lacks, a repair that would lose articles), `IndexLocked` (with
 `IndexBusy`) when another writer is at work, `WorkersFailed` when embedding workers die.
 Exceptions that never leave the package (a file that cannot be read becomes a skipped
 line, not an error) stay beside the code that raises and catches them.
@@ -28,6 +29,17 @@ class EmbedderMismatch(ActionNeeded):
 
 class DiskFull(ActionNeeded):
     """A write ran out of space; it was rolled back and its temporary files removed."""
+
+
+class PermissionDenied(ActionNeeded):
+    """This user may not read (or, for a write, write) a file or the folder of an index.
+    Not damage: nothing is wrong with the files, and `repair` would only make it worse,
+    so the message names the file and the permission it needs, and no repair."""
+
+
+class RepairWouldLose(ActionNeeded):
+    """A repair would leave fewer articles than the index holds, or cannot tell how many it
+    held: it stops before changing anything unless told to accept the loss."""
 
 
 class IndexDamaged(ActionNeeded):

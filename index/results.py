@@ -249,8 +249,10 @@ class Repair:
         if self.catalogue_lost:
             lines.append("  index.sqlite could not be read: articles that were not under the "
                          "remembered sources (uploads, files since moved) cannot be named")
+        # With index.sqlite unreadable, the articles nothing else names are lost uncounted.
+        lost = (f"{len(self.lost)} known lost and an unknown number more" if self.catalogue_lost
+                else f"{len(self.lost)} lost")
         lines.append(f"repaired {self.path}: {counted(len(self.restored), 'article')} restored "
                      f"from stored texts, {len(self.reread)} re-read from sources, "
-                     f"{len(self.lost)} lost; damaged files moved to {self.moved_to} "
-                     f"({self.seconds:.1f}s)")
+                     f"{lost}; damaged files moved to {self.moved_to} ({self.seconds:.1f}s)")
         return "\n".join(lines)

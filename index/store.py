@@ -210,10 +210,12 @@ class Store(ABC):
 
     @classmethod
     @abstractmethod
-    def repair_at(cls, location: Location, progress: Progress | None = None
-                  ) -> Repair | Findings:
+    def repair_at(cls, location: Location, progress: Progress | None = None,
+                  accept_loss: bool = False) -> Repair | Findings:
         """What `python -m index repair` does at `location`: a Repair, or the Findings
-        a person must act on when this kind has nothing to rebuild."""
+        a person must act on when this kind cannot rebuild what is wrong. A repair that
+        would leave fewer articles than the index holds (or cannot count them) raises
+        RepairWouldLose and changes nothing, unless `accept_loss`."""
 
     # What each kind does its own way ----------------------------------------------------
 

@@ -115,12 +115,13 @@ def occupy(port: int) -> socket.socket | None:
 
 
 @contextmanager
-def serve_page(folder: Path) -> Iterator[tuple[str, object]]:
-    """The chat page on a free local port over the index in `folder`: (url, backend)."""
+def serve_page(folder: Path, private_links: bool = False) -> Iterator[tuple[str, object]]:
+    """The chat page on a free local port over the index in `folder`: (url, backend).
+    `private_links`: "Add a link" may fetch from this machine (the tests' web site)."""
     from ui import Backend, launch
 
     port = free_port()
-    backend = Backend.open(folder, log=lambda line: None)
+    backend = Backend.open(folder, log=lambda line: None, private_links=private_links)
     page = launch(backend, port=port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/", backend
@@ -196,9 +197,12 @@ def python_env(**extra: str) -> dict[str, str]:
 class Child:
     """A running `python -c` whose stdout lines can be awaited one marker at a time."""
 
-    def __init__(self, code: str, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, code: str, args: list[str], env: dict[str, str],
+                 preexec_fn: Callable[[], None] | None = None) -> None:
+        """`preexec_fn`: run in the child before the program (to drop privileges, say)."""
         self.proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=preexec_fn)
         self.pid = self.proc.pid
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Article, Index, IndexDamaged
+from index import Article, Index, IndexDamaged, RepairWouldLose
 from index.folder.check import inspect
 from index.folder.repair import repair
 from index.folder.segments import number_of
@@ -49,6 +49,23 @@ def delete_postings(folder: Path) -> None:
     (folder / "lexical.1.npz").unlink()
 
 
+def wider_segment(folder: Path) -> None:
+    """vectors.1.faiss swapped for one of 512 dimensions holding the same chunk ids."""
+    import faiss
+    import numpy as np
+
+    path = folder / "vectors.1.faiss"
+    ids = faiss.vector_to_array(faiss.read_index(str(path)).id_map)
+    wide = faiss.IndexIDMap2(faiss.IndexFlatIP(512))
+    wide.add_with_ids(np.random.default_rng(0).random((len(ids), 512), dtype=np.float32), ids)
+    faiss.write_index(wide, str(path))
+
+
+def wider_manifest(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "dimension": 512}))
+
+
 # Each damage, and the words the one-line message must say about the file.
 DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "deleted index.sqlite": (delete_database, "index.sqlite is missing"),
@@ -56,6 +73,10 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "corrupted sqlite": (overwrite_page, "index.sqlite is damaged"),
     "corrupted manifest": (cut_manifest, "manifest.json is not valid JSON"),
     "missing segment file": (delete_postings, "lexical.1.npz is missing"),
+    "segment of another dimension": (wider_segment, "vectors.1.faiss holds 512-dimensional "
+                                                    "vectors; manifest.json says 384"),
+    "manifest of another dimension": (wider_manifest, "vectors.1.faiss holds 384-dimensional "
+                                                      "vectors; manifest.json says 512"),
 }
 
 
@@ -112,6 +133,26 @@ def test_deleted_database_is_never_papered_over(seeds_copy, tmp_path):
     assert fingerprint(seeds_copy) == before
 
 
+@pytest.mark.parametrize("damage", ["segment of another dimension",
+                                    "manifest of another dimension"])
+def test_a_dimension_that_disagrees_is_caught_on_open_and_nothing_writes(damage, seeds_copy,
+                                                                        tmp_path, article_text):
+    """Issue 20.3: a 512-dimensional segment in a 384 index ended `qa` in a faiss assertion
+    and `compact` in a ValueError; a manifest saying 512 was seen by `check`, yet `add`
+    still wrote. Now every command stops on open, and not a byte changes."""
+    make, says = DAMAGES[damage]
+    make(seeds_copy)
+    before = fingerprint(seeds_copy)
+    (tmp_path / "story.txt").write_text(article_text("dimensionmarker"))
+    for command in (("qa", "--index", str(seeds_copy), "Who is the Prime Minister of Japan?"),
+                    ("index", "compact", "--index", str(seeds_copy)),
+                    ("index", "add", str(tmp_path / "story.txt"), "--index", str(seeds_copy))):
+        assert_one_line_damage(run_module(*command), seeds_copy, says)
+    check = run_module("index", "check", "--index", str(seeds_copy))
+    assert check.returncode == 1 and says in check.stdout
+    assert fingerprint(seeds_copy) == before
+
+
 def test_check_is_clean_on_a_healthy_index_and_cannot_check_nothing(seeds_copy, tmp_path):
     healthy = run_module("index", "check", "--index", str(seeds_copy))
     assert healthy.returncode == 0, healthy.stderr
@@ -128,12 +169,25 @@ def test_repair_command_brings_the_articles_back(damage, seeds_copy, seeds_build
     damaged = fingerprint(seeds_copy)
     result = run_module("index", "repair", "--index", str(seeds_copy))
     assert "Traceback" not in result.stderr
+    if damage == "deleted index.sqlite":
+        # The texts were in index.sqlite: how many articles it held cannot be told, so the
+        # repair asks first, and changes nothing until told to accept the loss.
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"error: repairing {seeds_copy} would bring back 3 articles, but index.sqlite "
+            f"cannot be read whole, so how many it held cannot be told, and more may be lost "
+            f"than the 0 it names. Nothing was changed; run `python -m index repair --index "
+            f"{seeds_copy} --accept-loss` to repair it anyway (damaged files are moved aside, "
+            f"not deleted)"]
+        assert fingerprint(seeds_copy) == damaged
+        result = run_module("index", "repair", "--index", str(seeds_copy), "--accept-loss")
     summary = result.stdout.strip().splitlines()[-1]
     if damage == "deleted index.sqlite":
-        # The texts were in index.sqlite: they come back from the seeds folder the manifest
-        # remembers, and the command says that what was not under it cannot be named.
+        # They come back from the seeds folder the manifest remembers, and the command says
+        # that what was not under it cannot be named, nor counted.
         assert result.returncode == 1
-        assert "0 articles restored from stored texts, 3 re-read from sources, 0 lost" in summary
+        assert ("0 articles restored from stored texts, 3 re-read from sources, 0 known lost "
+                "and an unknown number more") in summary
         assert "cannot be named" in result.stdout
     else:
         assert result.returncode == 0, result.stderr
@@ -173,7 +227,12 @@ def test_repair_names_the_articles_it_could_not_bring_back(seeds_copy, embedder)
                                 ).fetchone()[0]
     db.close()
     overwrite_page(seeds_copy, documents_root)
-    result = repair(seeds_copy)
+    damaged = fingerprint(seeds_copy)
+    with pytest.raises(RepairWouldLose, match=r"would bring back 3 articles, .* lost than the "
+                                              r"1 it names: coded\. Nothing was changed"):
+        repair(seeds_copy)
+    assert fingerprint(seeds_copy) == damaged
+    result = repair(seeds_copy, accept_loss=True)
     assert result.lost == ("coded",)
     assert sorted(result.reread) == sorted(p.stem for p in SEEDS.glob("*.txt"))
     assert not result.complete

@@ -19,9 +19,10 @@ from gradio.utils import get_upload_folder
 from playwright.sync_api import Browser, Page, expect
 
 from bench.samples import story
+from index import NOT_PUBLIC
 from tests.conftest import REPO, copy_index, serve_page
 from tests.conftest import ask_in_page as ask
-from tests.web_site import PAGE, PAGE_STORY, serve_site
+from tests.web_site import HITS, PAGE, PAGE_STORY, serve_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
@@ -49,9 +50,10 @@ LIGHTHOUSE = ("Ferrydale lighthouse lit again\n\n"
 
 @pytest.fixture(scope="module")
 def url(seeds_build, tmp_path_factory) -> Iterator[str]:
-    """The page on a free local port over a private copy of the seeds index."""
+    """The page on a free local port over a private copy of the seeds index; its operator
+    lets it fetch links from this machine, where the tests' web site is."""
     folder = copy_index(seeds_build.path, tmp_path_factory.mktemp("ui-browser") / "index")
-    with serve_page(folder) as (address, _):
+    with serve_page(folder, private_links=True) as (address, _):
         yield address
 
 
@@ -211,3 +213,37 @@ def test_a_link_added_on_the_articles_tab_is_indexed_with_its_metadata(page: Pag
     heading = page.locator("#nqa-preview .nqa-article-title")
     expect(heading).to_have_text(f"Kyodo News · 18 Nov 2025 · {story(PAGE_STORY).title}")
     expect(heading.locator("a")).to_have_attribute("href", re.compile(r"^https://english\.kyodonews"))
+
+
+@pytest.fixture(scope="module")
+def public_page(seeds_build, tmp_path_factory) -> Iterator[str]:
+    """A page as `python -m ui` serves it by default: its links reach public addresses only."""
+    folder = copy_index(seeds_build.path, tmp_path_factory.mktemp("ui-public") / "index")
+    with serve_page(folder) as (address, _):
+        yield address
+
+
+def test_add_a_link_never_fetches_this_machine_or_shows_what_is_there(browser: Browser,
+                                                                     public_page: str,
+                                                                     tmp_path: Path):
+    """Issue 20.5: "Add a link" fetched 127.0.0.1, localhost and 0x7f000001 and showed the
+    text in the Articles preview. Each spelling is now the same one refusal, unfetched."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        with serve_site(tmp_path) as site:
+            port = site.rsplit(":", 1)[1]
+            page.goto(public_page)
+            page.get_by_role("tab", name="Articles").click()
+            report = page.locator("#nqa-report")
+            for link in (f"{site}{PAGE}", f"http://localhost:{port}{PAGE}",
+                         f"http://0x7f000001:{port}{PAGE}", f"http://[::1]:{port}{PAGE}"):
+                page.locator("#nqa-link textarea, #nqa-link input").first.fill(link)
+                page.locator("#nqa-add-link").click()
+                expect(report).to_contain_text(f"{link}: {NOT_PUBLIC}", timeout=UPLOAD_TIMEOUT)
+            assert HITS[site].total() == 0
+        expect(page.locator("#nqa-documents")).not_to_contain_text("news/2025/11/talks")
+        expect(page.locator("body")).not_to_contain_text(story(PAGE_STORY).paragraphs[0])
+    finally:
+        context.close()

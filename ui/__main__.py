@@ -35,6 +35,10 @@ def parser() -> argparse.ArgumentParser:
                      help="asking only: no upload, no removal, nothing written to the index")
     top.add_argument("--watch", metavar="FOLDER",
                      help="also index files dropped into FOLDER while the page runs")
+    top.add_argument("--allow-private-links", action="store_true",
+                     help="let 'Add a link' fetch from this machine and private networks "
+                          "(127.0.0.1, 10.x, 192.168.x, link-local...); without it only public "
+                          "addresses are fetched, so that visitors cannot read internal pages")
     return top
 
 
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     from ui.backend import Backend
 
     try:
-        backend = Backend.open(args.index, read_only=args.read_only)
+        backend = Backend.open(args.index, read_only=args.read_only,
+                               private_links=args.allow_private_links)
     except ActionNeeded as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,11 @@ index's write lock for up to WRITE_WAIT_SECONDS instead of failing.
 A read-only backend (`python -m ui --read-only`) refuses every write itself, so a page
 that shows no upload or remove control is not the only thing standing between a
 visitor and the index.
+
+A link added on the page is fetched for whoever can reach the page, so by default it may
+only reach public addresses (`index.ingest.links.is_public`): otherwise a visitor could
+read the server's own and its network's pages through it. The operator may allow them
+(`python -m ui --allow-private-links`, `private_links=True`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,18 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index import Article, Index, Report, Skipped, Status, as_link, open_default, read_paths
+from index import (
+    Article,
+    Index,
+    Report,
+    Skipped,
+    Status,
+    as_link,
+    is_public,
+    open_default,
+    read_paths,
+    read_url,
+)
 from qa import Answer, ask, warm_up
 from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
@@ -39,20 +55,22 @@ class ReadOnly(PermissionError):
 class Backend:
     """One index and the question answerer, as the page uses them."""
 
-    def __init__(self, index: Index, read_only: bool = False) -> None:
+    def __init__(self, index: Index, read_only: bool = False, private_links: bool = False) -> None:
         self.index = index
         self.read_only = read_only
+        self.private_links = private_links
         self.index.write_wait = WRITE_WAIT_SECONDS
         self._watchers: list[Watcher] = []
 
     @classmethod
-    def open(cls, path: str | Path | None = None,
-             log: Callable[[str], None] = print, read_only: bool = False) -> Backend:
+    def open(cls, path: str | Path | None = None, log: Callable[[str], None] = print,
+             read_only: bool = False, private_links: bool = False) -> Backend:
         """Open the index (default: $NEWSQA_INDEX); the default one, when new, is first
-        filled from seeds/. Read-only opens only an index that exists, and writes nothing."""
+        filled from seeds/. Read-only opens only an index that exists, and writes nothing.
+        `private_links`: links may reach this machine and private networks too."""
         if read_only:
             return cls(Index.open(path, create=False), read_only=True)
-        return cls(open_default(path, log=log))
+        return cls(open_default(path, log=log), private_links=private_links)
 
     # Reading ---------------------------------------------------------------
 
@@ -98,14 +116,17 @@ class Backend:
     def add_url(self, url: str, progress: Progress | None = None,
                 replace: bool = False) -> Report:
         """Fetch a web page or PDF and index it with its metadata (see `index.ingest.links`); a
-        link that cannot be fetched or read is the report's one skipped line."""
+        link that cannot be fetched or read, or that leads to an address the page may not
+        reach, is the report's one skipped line."""
         self._writable()
         link = as_link(url)   # `www.example.com/news`, as an address bar shows it, is https
         if link is None:
             return Report(skipped=(Skipped(url.strip() or "(no link)",
                                            "not a link: give an address like "
                                            "https://www.example.com/news"),))
-        return self.index.add([link], progress=progress, replace=replace)
+        articles, failed = read_url(link, allowed=None if self.private_links else is_public)
+        report = self.index.add_articles(articles, progress, replace) if articles else Report()
+        return dataclasses.replace(report, skipped=(*failed, *report.skipped))
 
     def remove(self, doc_ids: Iterable[str]) -> Report:
         self._writable()

@@ -6,7 +6,7 @@ and folders the index was built from, which the manifest remembers. The new
 index is built beside the old one; only when it is whole are the damaged files
 moved into `damaged-<time>/` (never deleted) and the new ones put in their place.
 Like Lucene's CheckIndex -exorcise, it says exactly which articles did not come
-back.
+back, and, unlike it, asks first (`--accept-loss`) when any would not.
 """
 
 from __future__ import annotations
@@ -20,9 +20,17 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from index.errors import ActionNeeded
+from index.errors import ActionNeeded, RepairWouldLose
 from index.folder import sqlite
-from index.folder.check import DATABASE, MANIFEST, holds_index, inspect, read_manifest
+from index.folder.access import check_writable
+from index.folder.check import (
+    DATABASE,
+    MANIFEST,
+    holds_index,
+    inspect,
+    read_manifest,
+    repair_command,
+)
 from index.folder.lock import WriteLock
 from index.folder.segments import number_of, write_atomically
 from index.folder.store import FolderIndex
@@ -30,13 +38,23 @@ from index.ingest.articles import Article, Skipped, read_paths
 from index.results import Repair
 
 STAGING = "repairing"
+# Articles a refused repair names by id; the rest are counted.
+NAMED_LOST = 10
 
 
-def repair(folder: Path, progress: Callable[[int, int], None] | None = None) -> Repair:
-    """Rebuild the index in `folder` if `check` finds problems; a healthy one is left alone."""
+def repair(folder: Path, progress: Callable[[int, int], None] | None = None,
+           accept_loss: bool = False) -> Repair:
+    """Rebuild the index in `folder` if `check` finds problems; a healthy one is left alone.
+
+    A repair never leaves fewer articles than the index held without being told to: when
+    some could be neither read nor re-read, or index.sqlite cannot be read whole (so what
+    it held cannot be counted), it raises RepairWouldLose before changing anything, unless
+    `accept_loss`. A folder this user may not read or write is PermissionDenied: a file it
+    cannot open is not damage, and moving it aside would lose what it holds."""
     started = time.perf_counter()
     if not holds_index(folder):
         raise ActionNeeded(f"no index at {folder}: nothing to repair")
+    check_writable(folder)
     with WriteLock(folder):
         findings = inspect(folder)
         if findings.healthy:
@@ -52,14 +70,31 @@ def repair(folder: Path, progress: Callable[[int, int], None] | None = None) -> 
             # A repair restores what the index held; it does not add what it never held.
             reread = [a for a in from_files if a.doc_id not in have
                       and (not whole or a.doc_id in known)]
+        back = {a.doc_id for a in articles + reread}
+        lost = tuple(sorted(known - back))
+        if (lost or not whole) and not accept_loss:
+            raise RepairWouldLose(_loss(folder, len(back), len(known), lost, whole))
         staging = _rebuild(folder, manifest, articles + reread, generation, progress)
         moved_to = _swap(folder, staging)
-    back = {a.doc_id for a in articles + reread}
     return Repair(str(folder), findings.problems, str(moved_to),
                   tuple(sorted(a.doc_id for a in articles)),
-                  tuple(sorted(a.doc_id for a in reread)), tuple(sorted(known - back)),
+                  tuple(sorted(a.doc_id for a in reread)), lost,
                   not whole, tuple(s for s in sources if s not in present), tuple(skipped),
                   time.perf_counter() - started)
+
+
+def _loss(folder: Path, back: int, known: int, lost: tuple[str, ...], whole: bool) -> str:
+    """What a repair would lose, said before it is done."""
+    named = f": {', '.join(lost[:NAMED_LOST])}{', ...' if len(lost) > NAMED_LOST else ''}" \
+        if lost else ""
+    if whole:
+        loss = f"would bring back {back} of the {known} articles it holds and lose {len(lost)}"
+    else:
+        loss = (f"would bring back {back} articles, but index.sqlite cannot be read whole, so "
+                f"how many it held cannot be told, and more may be lost than the {len(lost)} "
+                f"it names")
+    return (f"repairing {folder} {loss}{named}. Nothing was changed; run `{repair_command(folder)} "
+            f"--accept-loss` to repair it anyway (damaged files are moved aside, not deleted)")
 
 
 def _salvage(folder: Path) -> tuple[list[Article], set[str], bool, dict, int]:

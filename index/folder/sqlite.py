@@ -10,6 +10,7 @@ between the kinds (`articles`, `chunks`, `sentences`, `entities`, `document_rows
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 _ADDED_COLUMNS = {"documents": {"extra": "TEXT"}}
 TABLES = ("meta", "documents", "chunks", "sentences", "entities", "dead_chunks")
 # Primary result codes (https://sqlite.org/rescode.html).
-SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = (
+    8, 10, 11, 13, 14, 26)
 
 
 def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
@@ -60,29 +62,63 @@ def connect(path: Path, create: bool = True, read_only: bool = False) -> sqlite3
 
     Without `create` the file must exist and is not given tables: an index whose
     database was deleted or emptied must be reported, never replaced by an empty one
-    that would then overwrite the segments of the old one. `read_only` is for `check`
-    and `repair`: no statement may write; the file is still opened for writing where
-    permitted, so that SQLite removes the -wal and -shm files it makes when it is done.
+    that would then overwrite the segments of the old one. `read_only`: a reader's
+    connection (`open_reader`), which no statement can write through.
     """
-    def open_(mode: str | None) -> sqlite3.Connection:
-        target = f"file:{quote(str(path))}?mode={mode}" if mode else path
-        return sqlite3.connect(target, uri=bool(mode), isolation_level=None,
-                               check_same_thread=False, timeout=30)
-
     if read_only:
-        try:
-            db = open_("rw")
-        except sqlite3.OperationalError:
-            db = open_("ro")
-        db.execute("PRAGMA query_only=ON")
-        return db
-    db = open_(None if create else "rw")
+        return open_reader(path)[0]
+    db = _open(path, None if create else "rw")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     if create:
         db.executescript(SCHEMA)
     _upgrade(db)
     return db
+
+
+def _open(path: Path, mode: str | None) -> sqlite3.Connection:
+    target = f"file:{quote(str(path))}?mode={mode}" if mode else path
+    return sqlite3.connect(target, uri=bool(mode), isolation_level=None,
+                           check_same_thread=False, timeout=30)
+
+
+def open_reader(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """(a connection that reads and never writes, whether it is `immutable`).
+
+    Reading needs no write access, and leaves no file behind. Where this user may write
+    the database and its folder, the file is opened for writing (SQLite then folds the WAL
+    back into the file when the last connection closes, and removes the -wal and -shm
+    files) and `query_only` refuses every statement that writes. Where it may not, a reader
+    could neither remove the -wal and -shm files it made nor, in a folder it cannot
+    write, make them at all: while no writer is at work (no -shm file) the file is read
+    as it is on disk (`immutable`), and such a reader reopens as an ordinary one once a
+    writer has made the -shm file (`is_stale`), sharing it read-only.
+    """
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if writable or Path(f"{path}-shm").exists():
+        try:
+            return _probed(path, "rw"), False
+        except sqlite3.OperationalError:
+            if writable:
+                raise
+    return _probed(path, "ro&immutable=1"), True
+
+
+def _probed(path: Path, mode: str) -> sqlite3.Connection:
+    """A query-only connection in `mode` that has read the schema (where opening fails)."""
+    db = _open(path, mode)
+    try:
+        db.execute("PRAGMA query_only=ON")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def is_stale(path: Path, immutable: bool) -> bool:
+    """Whether an immutable reader of `path` must reopen: a writer has begun meanwhile."""
+    return immutable and Path(f"{path}-shm").exists()
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
@@ -109,6 +145,11 @@ def is_damage(error: sqlite3.Error) -> bool:
     rather than busy or misused."""
     return getattr(error, "sqlite_errorcode", 0) & 0xFF in (SQLITE_IOERR, SQLITE_CORRUPT,
                                                             SQLITE_CANTOPEN, SQLITE_NOTADB)
+
+
+def is_read_only(error: BaseException) -> bool:
+    """SQLite's "attempt to write a readonly database" (a file or folder it may not write)."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == SQLITE_READONLY
 
 
 def is_full(error: BaseException) -> bool:

@@ -38,7 +38,21 @@ import numpy as np
 from index.display import counted, one_line
 from index.errors import ActionNeeded, DiskFull, IndexDamaged
 from index.folder import sqlite
-from index.folder.check import MANIFEST, holds_index, inspect, read_manifest, repair_command
+from index.folder.access import (
+    WRITING,
+    check_readable,
+    check_writable,
+    denied,
+    is_denied,
+)
+from index.folder.check import (
+    DATABASE,
+    MANIFEST,
+    holds_index,
+    inspect,
+    read_manifest,
+    repair_command,
+)
 from index.folder.lock import WriteLock
 from index.folder.postings import LexicalIndex
 from index.folder.segments import (
@@ -78,8 +92,10 @@ def _damaged(folder: Path, cause: str) -> IndexDamaged:
 
 
 def _existing(location: Location) -> Path:
-    """The folder at `location`, which must hold an index for check and repair."""
+    """The folder at `location`, which must hold an index (that this user may read) for
+    check and repair."""
     folder = Path(location)
+    check_readable(folder)
     if not holds_index(folder):
         raise ActionNeeded(f"no index at {folder}")
     return folder
@@ -100,10 +116,10 @@ class FolderIndex(Store):
     rows: ClassVar[Rows] = sqlite
     path: Path
 
-    def __init__(self, path: Path, embedder_name: str, manifest: dict,
-                 create: bool = False) -> None:
+    def __init__(self, path: Path, embedder_name: str, manifest: dict) -> None:
         super().__init__(path, embedder_name, manifest)
-        self._conn = sqlite.connect(path / "index.sqlite", create=create)
+        # Reads need no write access: this connection never writes (writes open their own).
+        self._conn, self._immutable = sqlite.open_reader(path / DATABASE)
         self._generation: _Generation | None = None
 
     # Opening ---------------------------------------------------------------
@@ -122,6 +138,7 @@ class FolderIndex(Store):
         made anew."""
         folder = Path(location)
         name = Embedder.canonical(embedder or configured_model())
+        check_readable(folder)
         if holds_index(folder):
             try:
                 manifest = read_manifest(folder)
@@ -136,10 +153,17 @@ class FolderIndex(Store):
         if not create:
             raise ActionNeeded(f"no index at {folder}: build one with "
                                f"`python -m index build PATH --index {folder}`")
-        folder.mkdir(parents=True, exist_ok=True)
         manifest = cls.new_manifest(SCHEMA_VERSION, name)
-        write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
-        return cls(folder, name, manifest, create=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
+            sqlite.connect(folder / DATABASE, create=True).close()
+        except OSError as error:
+            if not is_denied(error):
+                raise
+            raise denied(_nearest_existing(folder), "write", "to make a new index there"
+                         ) from None
+        return cls(folder, name, manifest)
 
     @classmethod
     def check_at(cls, location: Location) -> Findings:
@@ -148,23 +172,31 @@ class FolderIndex(Store):
         return inspect(_existing(location))
 
     @classmethod
-    def repair_at(cls, location: Location, progress: Progress | None = None) -> Repair:
-        """The folder rebuilt from what remains, if check finds problems (`index.folder.repair`)."""
+    def repair_at(cls, location: Location, progress: Progress | None = None,
+                  accept_loss: bool = False) -> Repair:
+        """The folder rebuilt from what remains, if check finds problems (`index.folder.repair`);
+        one that would lose articles only with `accept_loss`."""
         from index.folder.repair import repair
 
-        return repair(_existing(location), progress)
+        return repair(_existing(location), progress, accept_loss)
 
     def close(self) -> None:
         self._conn.close()
 
     def _verified(self) -> FolderIndex:
         """Check on open what is cheap to check: SQLite's own quick_check on a database of
-        ordinary size, then every segment of the current generation read and counted."""
+        ordinary size, the manifest's dimension against the copy each write keeps in
+        index.sqlite, then every segment of the current generation read, counted and
+        measured against that dimension."""
         try:
-            if (self.path / "index.sqlite").stat().st_size <= QUICK_CHECK_MAX_BYTES:
+            if (self.path / DATABASE).stat().st_size <= QUICK_CHECK_MAX_BYTES:
                 verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":
                     raise _damaged(self.path, f"index.sqlite is damaged ({one_line(verdict)})")
+            written = _written_dimension(self._conn)
+            if written is not None and written != int(self.manifest["dimension"]):
+                raise _damaged(self.path, f"{MANIFEST} says {self.manifest['dimension']} "
+                                          f"dimensions; the index was written with {written}")
             with self.snapshot():
                 pass
         except BaseException:
@@ -197,6 +229,10 @@ class FolderIndex(Store):
         gone. That is not damage: the generation moved on, and the reader starts again
         at the new one, as Lucene's readers do when a commit lands under them. A file
         missing from the generation that is still current is damage."""
+        if sqlite.is_stale(self.path / DATABASE, self._immutable):
+            self._conn.close()
+            self._conn, self._immutable = sqlite.open_reader(self.path / DATABASE)
+            self._generation = None
         while True:
             self._conn.execute("BEGIN")
             number = int(sqlite.get_meta(self._conn, "generation", "0"))
@@ -249,6 +285,7 @@ class FolderIndex(Store):
         held = self._generation.segments if self._generation else {}
         dead = sqlite.dead_chunks(self._conn)
         new_dead = np.setdiff1d(dead, self._generation.dead) if self._generation else dead
+        dimension = int(self.manifest["dimension"])
         segments = {}
         for n, _ in _segment_list(self._conn):
             if n in held:
@@ -260,8 +297,13 @@ class FolderIndex(Store):
             # Whatever faiss or numpy raise for a missing or truncated file (RuntimeError,
             # BadZipFile, EOFError, ValueError...), the segment cannot be read.
             except Exception as error:
+                check_readable(self.path)  # a file this user may not read is no damage
                 raise _Unreadable(f"segment {n} of generation {number} cannot be read") \
                     from error
+            if segments[n].vectors.d != dimension:
+                # A search would end in a faiss assertion, a merge in a ValueError.
+                raise _Unreadable(f"segment {n} holds {segments[n].vectors.d}-dimensional "
+                                  f"vectors; the index's are {dimension}")
             segments[n].drop(dead)
         live = sum(s.size for s in segments.values())
         rows = sqlite.counts(self._conn)[1]
@@ -306,8 +348,10 @@ class FolderIndex(Store):
                workers: int = 1, compact: bool = False) -> Report:
         """Under the write lock, one transaction; the segment files it saved are removed
         again if it fails, and a full disk is said so. Nothing is written to an index whose
-        files are not all there. `sources` are remembered in the manifest (`_remember`);
-        `compact`: fold the segments even if nothing else changes."""
+        files are not all there, and nothing is begun in a folder this user may not write.
+        `sources` are remembered in the manifest (`_remember`); `compact`: fold the
+        segments even if nothing else changes."""
+        check_writable(self.path)
         with WriteLock(self.path, self.write_wait):
             return self._write_locked(articles, removals, skipped, progress, started,
                                       replace=replace, prune=prune, remember=remember,
@@ -384,6 +428,10 @@ class FolderIndex(Store):
         # is skipped, and the version the index holds of it stays.
         embedding = self._embed(fresh, next_id, progress, workers)
         embedded = embedding.rows
+        made = {row[5].shape[1] for row in embedded if len(row[5])}
+        if made - {int(self.manifest["dimension"])}:
+            raise _damaged(self.path, f"the embedder made {made.pop()}-dimensional vectors; "
+                                      f"{MANIFEST} says {self.manifest['dimension']}")
         skipped = [*skipped, *embedding.skipped]
         replaced = [row[0].doc_id for row in embedded if row[0].doc_id in known]
         sqlite.bury(db, sqlite.chunk_ids_of(db, replaced + removals))
@@ -450,11 +498,14 @@ class FolderIndex(Store):
 
 @contextmanager
 def _clear_write_errors(folder: Path) -> Iterator[None]:
-    """A full disk (or file size limit) as DiskFull naming the file being written, and a
-    database found damaged as IndexDamaged; other errors as they are."""
+    """A full disk (or file size limit) as DiskFull naming the file being written, a
+    permission as PermissionDenied (should one change after `check_writable` asked), and
+    a database found damaged as IndexDamaged; other errors as they are."""
     try:
         yield
     except OSError as error:
+        if is_denied(error):
+            raise denied(error.filename or folder, "write", WRITING) from error
         if error.errno not in _FULL:
             raise
         raise DiskFull(f"{error.strerror[:1].lower()}{error.strerror[1:]} while writing "
@@ -463,9 +514,25 @@ def _clear_write_errors(folder: Path) -> Iterator[None]:
         if sqlite.is_full(error):
             raise DiskFull(f"no space left on device while writing index.sqlite ({error}); "
                            f"nothing was changed") from error
+        if sqlite.is_read_only(error):
+            raise denied(folder / DATABASE, "write", WRITING) from error
         if sqlite.is_damage(error):
             raise _damaged(folder, f"index.sqlite: {error}") from error
         raise
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """The folder itself, or the nearest of its parents that exists: where a new index
+    would be made."""
+    return next((p for p in (folder, *folder.parents) if p.exists()), folder)
+
+
+def _written_dimension(db: sqlite3.Connection) -> int | None:
+    """The dimension the last write recorded in index.sqlite's copy of the manifest."""
+    try:
+        return int(json.loads(sqlite.get_meta(db, "manifest", "{}"))["dimension"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -27,9 +27,11 @@ offset points into starts with the article, so a citation never quotes the block
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import html.parser
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -41,6 +43,12 @@ _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 PDF_OUTLET_KEYS = ("Publisher", "Source", "Outlet", "Newspaper")
 # What PDF writers put in when nobody filled the field in.
 _PLACEHOLDERS = frozenset({"untitled", "anonymous", "unknown", "unspecified"})
+# Where a page's <meta charset> is looked for (HTML puts it in the first 1024 bytes).
+META_SCAN_BYTES = 4096
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# A page tree that counts no pages, and one that counts some (`/Count 3`).
+_NO_PAGES = re.compile(rb"/Count\s+0(?![0-9])")
+_SOME_PAGES = re.compile(rb"/Count\s+[1-9]")
 # A page whose text layer has fewer characters than this per page is taken for a scan.
 MIN_CHARS_PER_PAGE = 20
 
@@ -110,12 +118,36 @@ def visible_text(markup: str) -> tuple[str, str]:
     return parser.text(), " ".join(parser.title.split())
 
 
-def page_charset(raw: bytes) -> str:
-    """A page that is not UTF-8, in the charset its `<meta charset>` names (or, without
-    one, the likeliest)."""
-    from trafilatura.utils import decode_file
+def page_charset(raw: bytes, charset: str = "") -> str:
+    """A page that is not UTF-8, in the charset the server (`charset`) or its
+    `<meta charset>` names; without one, in the likeliest. A page that declares UTF-8 (or
+    a charset its bytes are not in) is read as Windows-1252, the web's own fallback for the
+    Latin-1 pages that most such mislabels are; when even that fails it is Unreadable,
+    never stored garbled without a word."""
+    declared = [name for name in (charset, _meta_charset(raw)) if name]
+    for name in declared:
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            continue
+        with suppress(UnicodeDecodeError):
+            if codec != "utf-8":
+                return raw.decode(codec)
+    if not declared:
+        from trafilatura.utils import decode_file
 
-    return decode_file(raw)
+        return decode_file(raw)
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise Unreadable(f"not valid {declared[0]}, as the page declares, nor Windows-1252 "
+                         f"(byte {error.start}: {raw[error.start:error.start + 1]!r})") from None
+
+
+def _meta_charset(raw: bytes) -> str:
+    """The charset a page's `<meta charset>` or `<meta http-equiv>` names, from its head."""
+    found = _META_CHARSET.search(raw[:META_SCAN_BYTES])
+    return found.group(1).decode("ascii") if found else ""
 
 
 def read_html(markup: str, url: str = "") -> Extracted:
@@ -148,7 +180,7 @@ def read_pdf(raw: bytes, url: str = "") -> Extracted:
         if "password" in message:
             raise Unreadable("encrypted PDF: it needs a password; save a copy without one "
                              "and add that") from None
-        raise Unreadable(f"damaged PDF: {' '.join(str(error).split())}") from None
+        raise Unreadable(_pdf_failure(raw, error)) from None
     try:
         texts, starts, offset = [], [], 0
         for number in range(len(document)):
@@ -200,6 +232,17 @@ def pdf_date(text: str) -> str:
     except ValueError:
         return ""
     return "-".join(part for part in (year, month, day) if part)
+
+
+def _pdf_failure(raw: bytes, error: Exception) -> str:
+    """Why PDFium would not open a PDF. It fails a file whose page tree is empty, and some
+    damaged ones, with error code 0 and the words "PDFium: Success": those are told apart
+    by the page tree's count, and neither is called a success."""
+    if getattr(error, "err_code", None) == 0:
+        if _NO_PAGES.search(raw) and not _SOME_PAGES.search(raw):
+            return "PDF has no pages: there is nothing in it to read"
+        return "damaged PDF: PDFium could not open it and gave no reason"
+    return f"damaged PDF: {' '.join(str(error).split())}"
 
 
 def _join_hyphenated(text: str) -> str:

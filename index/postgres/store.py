@@ -153,8 +153,8 @@ class PostgresIndex(Store):
             index.close()
 
     @classmethod
-    def repair_at(cls, location: Location, progress: Progress | None = None
-                  ) -> Repair | Findings:
+    def repair_at(cls, location: Location, progress: Progress | None = None,
+                  accept_loss: bool = False) -> Repair | Findings:
         """Nothing to rebuild: every write is one transaction and PostgreSQL recovers from
         a crash by itself. A healthy index gives an empty Repair; what check finds (a
         missing HNSW index, say) is given back, each problem with its fix."""
