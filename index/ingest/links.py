@@ -16,7 +16,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,29 +45,44 @@ def is_url(text: str) -> bool:
     return urlsplit(str(text)).scheme in ("http", "https")
 
 
+class NotModified(Unreadable):
+    """A conditional fetch (`If-None-Match`, `If-Modified-Since`) answered 304: what the
+    caller already holds is current."""
+
+
 def fetch(url: str, max_bytes: int = MAX_FILE_BYTES,
-          timeout: float = FETCH_TIMEOUT_SECONDS) -> tuple[bytes, str, str]:
-    """(body, file suffix its content type reads as, final URL after redirects)."""
+          timeout: float = FETCH_TIMEOUT_SECONDS, *, headers: Mapping[str, str] | None = None,
+          any_type: bool = False, answered: dict[str, str] | None = None
+          ) -> tuple[bytes, str, str]:
+    """(body, file suffix its content type reads as, final URL after redirects).
+    For a caller that reads the body itself (a feed, `index.ingest.feeds`): `headers` are
+    sent too, `any_type` gives back a body of any content type (suffix "" when it is not a
+    page or PDF), and `answered`, when given, receives the response's headers."""
     if not urlsplit(url).hostname:
         raise Unreadable("not a link: no host name")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept": "text/html, application/pdf"})
+                                                   "Accept": "text/html, application/pdf",
+                                                   **(headers or {})})
     deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             kind = response.headers.get_content_type()
-            if kind not in _KINDS and kind != UNTYPED:
+            if answered is not None:
+                answered.update((key.lower(), value) for key, value in response.headers.items())
+            if kind not in _KINDS and kind != UNTYPED and not any_type:
                 raise Unreadable(f"not a web page or PDF: the server sent {kind}")
             declared = int(response.headers.get("Content-Length") or 0)
             if declared > max_bytes:
                 raise Unreadable(_too_large(declared, max_bytes))
             body = _read_until(response, max_bytes, deadline)
             suffix = _KINDS.get(kind) or (".pdf" if body.startswith(b"%PDF-") else "")
-            if not suffix:
+            if not suffix and not any_type:
                 raise Unreadable(f"not a web page or PDF: the server sent {kind} that is not "
                                  f"a PDF either")
             return body, suffix, response.geturl()
     except urllib.error.HTTPError as error:
+        if error.code == 304:
+            raise NotModified("not modified since the last fetch") from None
         raise Unreadable(f"the server answered {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
         raise Unreadable(_network_reason(error.reason, timeout)) from None
