@@ -77,7 +77,14 @@ def serve_site(folder: Path) -> Iterator[str]:
         "/download?id=7": ("application/octet-stream", (folder / "report.pdf").read_bytes()),
         "/download?id=8": ("application/octet-stream", b"\x89PNG\r\n\x1a\n"),
     }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    with serve(_Site) as address:
+        yield address
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` answering on a free local port, in threads, while the block runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

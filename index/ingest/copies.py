@@ -129,7 +129,7 @@ class Copy:
         return {**asdict(self), "shared": round(self.shared, 3)}
 
     def line(self) -> str:
-        story = f"a {self.wire} story" if self.wire else "the same story"
+        story = story_name(self.wire) if self.wire else "the same story"
         return (f"`{shown(self.doc_id)}` is a copy of `{shown(self.original)}` ({story}, "
                 f"{self.members} prints; {self.shared:.0%} of the text in common)")
 
@@ -145,6 +145,11 @@ class CopyGroup:
     def copy_of(self, doc_id: str) -> str | None:
         """The original's id for a copy; None for the original itself."""
         return None if doc_id == self.original else self.original
+
+    @property
+    def story(self) -> str:
+        """"an Associated Press story", "a story": what the group prints."""
+        return story_name(self.wire)
 
     def to_dict(self) -> dict:
         return {"original": self.original, "members": list(self.members), "wire": self.wire}
@@ -183,6 +188,13 @@ class CopyRows(Protocol):
     def remove(self, doc_ids: Iterable[str]) -> None:
         """The articles' signatures, band keys and links."""
         ...
+
+
+def story_name(wire: str) -> str:
+    """"an AFP story", "a Reuters story" (by the sound of the first letter), "a story"."""
+    if not wire:
+        return "a story"
+    return f"{'an' if wire[:1].upper() in 'AEFHILMNORSX' else 'a'} {wire} story"
 
 
 # Signatures ----------------------------------------------------------------------------
@@ -274,14 +286,15 @@ def _agency(text: str, strict: bool) -> str:
 
 def wire_of(article: Article) -> tuple[str, bool]:
     """(the agency the article is by or credits, whether the agency published it itself).
-    By: its outlet, author or web address names the agency ("Reuters", "Jane Doe,
-    Associated Press", apnews.com). Credits: a dateline or sign-off in the text names it
-    ("LONDON (Reuters) -", "(AP) —", "— AFP")."""
+    Published by: its outlet or web address is the agency's ("Reuters", apnews.com).
+    Credits: its byline ("Jane Doe, Associated Press"), or a dateline or sign-off in the
+    text ("LONDON (Reuters) -", "(AP) —", "— AFP")."""
     host = re.sub(r"^https?://(www\.)?", "", article.url.lower()).split("/", 1)[0]
-    for field, strict in ((article.source, True), (article.author, False),
-                          (host.split(".")[0] if host else "", True)):
-        if field and (wire := _agency(field, strict)):
+    for field in (article.source, host.split(".")[0] if host else ""):
+        if field and (wire := _agency(field, strict=True)):
             return wire, True
+    if article.author and (wire := _agency(article.author, strict=False)):
+        return wire, False
     text = article.text
     for part in (text[:CREDIT_CHARS], text[-CREDIT_CHARS:]):
         for match in _CREDIT.finditer(part):
