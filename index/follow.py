@@ -129,15 +129,18 @@ def follow(index: Index, url: str, interval: float = DEFAULT_INTERVAL,
     return refresh(index, known or Feed(url, added=now), interval, now, new=known is None)
 
 
-def due(index: Index, now: float | None = None) -> list[Feed]:
+def due(index: Index, interval: float = DEFAULT_INTERVAL, now: float | None = None) -> list[Feed]:
+    """The feeds to fetch now, at this interval: each `interval` seconds after its last
+    fetch, or longer after failures (`backoff`). The interval is the poller's, not the one
+    a feed was followed with: `watch --interval 60` fetches every feed every minute."""
     now = time.time() if now is None else now
-    return [f for f in index.feeds() if f.next_fetch <= now]
+    return [f for f in index.feeds() if f.last_fetch + backoff(interval, f.failures) <= now]
 
 
 def poll(index: Index, interval: float = DEFAULT_INTERVAL,
          now: float | None = None) -> list[FollowReport]:
     """Fetch every followed feed that is due."""
-    return [refresh(index, feed, interval, now) for feed in due(index, now)]
+    return [refresh(index, feed, interval, now) for feed in due(index, interval, now)]
 
 
 def refresh(index: Index, feed: Feed, interval: float = DEFAULT_INTERVAL,
@@ -173,8 +176,7 @@ def refresh(index: Index, feed: Feed, interval: float = DEFAULT_INTERVAL,
                                           _skip_reason(report, articles[item.key]))
         if reason:
             tries = (state.tries if state else 0) + 1
-            states_now.append(FeedItem(feed.url, item.key, item.link, item.guid,
-                                       state.updated if state else "",
+            states_now.append(FeedItem(feed.url, item.key, item.link, item.guid, item.updated,
                                        state.doc_id if state else "", reason, tries,
                                        now + item_retry(tries), now))
             if item.key in failed:
@@ -300,7 +302,7 @@ class Follower:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                for feed in due(self.index):
+                for feed in due(self.index, self.interval):
                     if self._stop.is_set():
                         break
                     report = refresh(self.index, feed, self.interval)

@@ -120,6 +120,7 @@ class Site:
     items: list[str] = field(default_factory=list)  # RSS <item> elements, newest first
     version: int = 1
     flaky_failures: int = 1  # times /gazette/ferry.html answers 500 before it works
+    down: bool = False  # the feeds answer 503
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, If-None-Match)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -165,7 +166,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             path = self.path
             with site.lock:
                 site.requests.append((path, self.headers.get("If-None-Match") or ""))
-            if path == "/feeds/crash.rss":
+            if path.startswith("/feeds/") and site.down:
+                self.send_error(503, "Service Unavailable")
+            elif path == "/feeds/crash.rss":
                 if self.headers.get("If-None-Match") == site.etag:
                     self.send_response(304)
                     self.end_headers()

@@ -155,9 +155,11 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> Fetched:
         if key in keys:  # listed twice: once is enough
             continue
         keys.add(key)
-        published = _iso(entry.get("published_parsed"))
+        # Read as a plain dict: feedparser's own lookup of a missing `updated_parsed`
+        # falls back to the published date, with a warning.
+        published = _iso(dict.get(entry, "published_parsed"))
         items.append(Item(key, link, guid, title, published,
-                          _iso(entry.get("updated_parsed")) or published))
+                          _iso(dict.get(entry, "updated_parsed")) or published))
     return Fetched(url, " ".join((parsed.feed.get("title") or "").split()), tuple(items),
                    recovered=problem if items else "", unusable=tuple(unusable))
 
