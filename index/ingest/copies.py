@@ -319,7 +319,7 @@ def settle(rows: CopyRows, written: Sequence[Article], regroup: Iterable[str] = 
     link each to the prints it copies, and name every touched group's original again.
     `regroup`: articles whose group lost a member in this write (a copy replaced or
     removed may have joined two halves, or been the original). Returns a `Copy` for each
-    written article that is in a group."""
+    article signed now that is a copy of another."""
     articles = [*written, *rows.unsigned()]
     signed = [signature(a) for a in articles]
     rows.add_signatures(signed)
@@ -341,7 +341,7 @@ def settle(rows: CopyRows, written: Sequence[Article], regroup: Iterable[str] = 
     groups = _components(rows, touched)
     originals: dict[str, str | None] = {}
     found: list[Copy] = []
-    mine = {a.doc_id for a in written}
+    mine = {a.doc_id for a in articles}
     best = {d: score for (a, b), score in links.items() for d in (a, b)}
     for group in groups:
         if len(group) < 2:
