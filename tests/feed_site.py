@@ -27,85 +27,79 @@ from http.server import BaseHTTPRequestHandler
 from bench.samples import Story, newsroom_page
 from tests.web_site import serve
 
+
+def _story(title: str, outlet: str, author: str, published: str, *paragraphs: str) -> Story:
+    """A story as `bench.samples.newsroom_page` lays it out (its address is the site's)."""
+    return Story(title, outlet, author, published, "", paragraphs)
+
+
 CRASH_QUESTION = "How many people were killed in the bus crash near Coimbra?"
 INJURED_QUESTION = "How many people were injured in the bus crash near Coimbra?"
 
 # The AP story as the Valley Tribune printed it (first), and as the Harbour Gazette did:
 # another headline, words changed, the last paragraph cut, a line of its own, and the
 # number of injured edited.
-TRIBUNE = Story(
-    title="Bus plunges off highway near Coimbra, killing 15",
-    outlet="Valley Tribune", author="Associated Press",
-    published="2025-11-20T08:10:00+00:00", url="",
-    paragraphs=(
-        "COIMBRA, Portugal (AP) — Fifteen people were killed and 32 were injured when a "
-        "tourist bus plunged off the IC6 highway near Coimbra on Wednesday evening, "
-        "Portugal's civil protection agency said.",
-        "The bus, operated by the Lisbon company Rota Norte, was returning from a day trip "
-        "to the Serra da Estrela mountains when it left the road on a sharp bend and rolled "
-        "down an embankment, regional commander Paulo Sequeira told reporters at the scene.",
-        "Rescue teams worked through the night to free passengers trapped in the wreckage. "
-        "Most of the injured were taken to Coimbra University Hospital, where eight were in "
-        "serious condition on Thursday morning.",
-        "The cause of the crash was not yet known. Prosecutors have opened an investigation, "
-        "and the government declared a day of national mourning for the victims.",
-    ))
-GAZETTE = Story(
-    title="15 dead as tourist bus leaves the road in central Portugal",
-    outlet="Harbour Gazette", author="Associated Press",
-    published="2025-11-20T11:40:00+00:00", url="",
-    paragraphs=(
-        "COIMBRA, Portugal (AP) — Fifteen people were killed and 34 were injured when a "
-        "tourist bus crashed off the IC6 highway near Coimbra on Wednesday evening, "
-        "Portugal's civil protection agency said.",
-        "The bus, operated by the Lisbon company Rota Norte, was returning from a day trip "
-        "to the Serra da Estrela mountains when it left the road on a sharp bend and rolled "
-        "down an embankment, regional commander Paulo Sequeira said at the scene.",
-        "Rescue teams worked through the night to free passengers trapped in the wreckage. "
-        "Most of the injured were taken to Coimbra University Hospital, where eight were in "
-        "serious condition on Thursday morning.",
-        "Harbour Gazette readers with relatives on the trip can call the consulate hotline.",
-    ))
+TRIBUNE = _story(
+    "Bus plunges off highway near Coimbra, killing 15",
+    "Valley Tribune", "Associated Press", "2025-11-20T08:10:00+00:00",
+    "COIMBRA, Portugal (AP) — Fifteen people were killed and 32 were injured when a "
+    "tourist bus plunged off the IC6 highway near Coimbra on Wednesday evening, "
+    "Portugal's civil protection agency said.",
+    "The bus, operated by the Lisbon company Rota Norte, was returning from a day trip "
+    "to the Serra da Estrela mountains when it left the road on a sharp bend and rolled "
+    "down an embankment, regional commander Paulo Sequeira told reporters at the scene.",
+    "Rescue teams worked through the night to free passengers trapped in the wreckage. "
+    "Most of the injured were taken to Coimbra University Hospital, where eight were in "
+    "serious condition on Thursday morning.",
+    "The cause of the crash was not yet known. Prosecutors have opened an investigation, "
+    "and the government declared a day of national mourning for the victims.",
+)
+GAZETTE = _story(
+    "15 dead as tourist bus leaves the road in central Portugal",
+    "Harbour Gazette", "Associated Press", "2025-11-20T11:40:00+00:00",
+    "COIMBRA, Portugal (AP) — Fifteen people were killed and 34 were injured when a "
+    "tourist bus crashed off the IC6 highway near Coimbra on Wednesday evening, "
+    "Portugal's civil protection agency said.",
+    "The bus, operated by the Lisbon company Rota Norte, was returning from a day trip "
+    "to the Serra da Estrela mountains when it left the road on a sharp bend and rolled "
+    "down an embankment, regional commander Paulo Sequeira said at the scene.",
+    "Rescue teams worked through the night to free passengers trapped in the wreckage. "
+    "Most of the injured were taken to Coimbra University Hospital, where eight were in "
+    "serious condition on Thursday morning.",
+    "Harbour Gazette readers with relatives on the trip can call the consulate hotline.",
+)
 # Written by a local paper's own reporter: the same crash, other words, another toll.
-INDEPENDENT = Story(
-    title="Twelve die as coach overturns on the IC6",
-    outlet="Diario do Centro", author="Ines Carvalho",
-    published="2025-11-20T09:30:00+00:00", url="",
-    paragraphs=(
-        "Twelve people were killed when a coach overturned on the IC6 near Coimbra late on "
-        "Wednesday, the district hospital said in a statement on Thursday.",
-        "Witnesses said the vehicle, which belonged to the operator Rota Norte, swerved to "
-        "avoid a lorry before it came off the carriageway. Firefighters from three towns "
-        "took part in the rescue, which lasted until dawn.",
-        "Hospital director Ana Martins said that families had been arriving since midnight "
-        "and that a support centre had been set up in the town hall.",
-    ))
-LIBRARY = Story(
-    title="Bramblewick harbour library reopens after two years",
-    outlet="Valley Tribune", author="Sam Orr",
-    published="2025-11-19T16:00:00+00:00", url="",
-    paragraphs=(
-        "The harbour library in Bramblewick reopened on Tuesday after two years of repairs "
-        "to its flooded basement, the town council said.",
-        "Mayor Orla Fenwhistle cut the ribbon in front of about two hundred residents and "
-        "promised longer opening hours on weekends.",
-    ))
-FLAKY = Story(
-    title="Ferry timetable changes for the winter",
-    outlet="Harbour Gazette", author="Lee Park",
-    published="2025-11-19T10:00:00+00:00", url="",
-    paragraphs=(
-        "The island ferry will run four times a day instead of six from December, the "
-        "operator said, because of lower demand in the winter months.",
-    ))
-LATER = Story(
-    title="Coimbra crash: driver had rested, operator says",
-    outlet="Valley Tribune", author="Sam Orr",
-    published="2025-11-21T10:00:00+00:00", url="",
-    paragraphs=(
-        "The driver of the bus that crashed near Coimbra had rested for eleven hours before "
-        "the trip, the operator Rota Norte said on Friday, rejecting claims of fatigue.",
-    ))
+INDEPENDENT = _story(
+    "Twelve die as coach overturns on the IC6",
+    "Diario do Centro", "Ines Carvalho", "2025-11-20T09:30:00+00:00",
+    "Twelve people were killed when a coach overturned on the IC6 near Coimbra late on "
+    "Wednesday, the district hospital said in a statement on Thursday.",
+    "Witnesses said the vehicle, which belonged to the operator Rota Norte, swerved to "
+    "avoid a lorry before it came off the carriageway. Firefighters from three towns "
+    "took part in the rescue, which lasted until dawn.",
+    "Hospital director Ana Martins said that families had been arriving since midnight "
+    "and that a support centre had been set up in the town hall.",
+)
+LIBRARY = _story(
+    "Bramblewick harbour library reopens after two years",
+    "Valley Tribune", "Sam Orr", "2025-11-19T16:00:00+00:00",
+    "The harbour library in Bramblewick reopened on Tuesday after two years of repairs "
+    "to its flooded basement, the town council said.",
+    "Mayor Orla Fenwhistle cut the ribbon in front of about two hundred residents and "
+    "promised longer opening hours on weekends.",
+)
+FLAKY = _story(
+    "Ferry timetable changes for the winter",
+    "Harbour Gazette", "Lee Park", "2025-11-19T10:00:00+00:00",
+    "The island ferry will run four times a day instead of six from December, the "
+    "operator said, because of lower demand in the winter months.",
+)
+LATER = _story(
+    "Coimbra crash: driver had rested, operator says",
+    "Valley Tribune", "Sam Orr", "2025-11-21T10:00:00+00:00",
+    "The driver of the bus that crashed near Coimbra had rested for eleven hours before "
+    "the trip, the operator Rota Norte said on Friday, rejecting claims of fatigue.",
+)
 
 PAGES = {"/tribune/2025/11/20/bus-crash.html": TRIBUNE, "/gazette/bus-crash.html": GAZETTE,
          "/centro/coach-overturns.html": INDEPENDENT, "/tribune/library.html": LIBRARY,
