@@ -28,6 +28,7 @@ from index.store import Index
 
 EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
+WATCH_WRITE_WAIT = 30.0
 
 
 @contextmanager
@@ -82,6 +83,9 @@ def _watch(args: argparse.Namespace) -> int:
     from index.watch import Watcher
 
     index = Index.open(args.index)
+    # The folder's watcher and the feeds' poller write from two threads: each queues
+    # behind the other's write rather than failing.
+    index.write_wait = WATCH_WRITE_WAIT
     feeds = index.feeds()
     if not args.folder and not feeds:
         print("error: nothing to watch: give a FOLDER, or follow a feed first "

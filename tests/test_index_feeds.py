@@ -222,3 +222,19 @@ def test_watch_polls_the_followed_feeds(site: Site, tmp_path: Path, run_cli, spa
     watch.stop()
     ids = {row["doc_id"] for row in Index.open(where).documents()}
     assert ids == {*FIVE, "127.0.0.1/gazette/ferry", "127.0.0.1/tribune/driver"}
+
+
+def test_repair_keeps_the_feeds_followed(seeds_copy: Path, embedder) -> None:
+    from index.folder.store import FolderIndex
+    from index.ingest.feeds import Feed, FeedItem
+
+    index = Index.open(seeds_copy)
+    feed = Feed("https://news.example/rss.xml", "Example", added=1.0, etag='"v3"', last_fetch=2.0)
+    item = FeedItem(feed.url, "g-1", "https://news.example/a.html", doc_id="news.example/a", seen=2.0)
+    index.save_feed(feed, [item])
+    index.close()
+    (seeds_copy / "lexical.1.npz").unlink()
+    repaired = FolderIndex.repair_at(seeds_copy)
+    assert repaired.complete and repaired.problems
+    index = Index.open(seeds_copy)
+    assert index.feeds() == [feed] and index.feed_items(feed.url) == [item]

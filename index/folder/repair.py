@@ -16,7 +16,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -27,7 +27,9 @@ from index.folder.lock import WriteLock
 from index.folder.segments import number_of, write_atomically
 from index.folder.store import FolderIndex
 from index.ingest.articles import Article, Skipped, read_paths
+from index.ingest.feeds import Feed, FeedItem
 from index.results import Repair
+from index.store import read_feed_items, read_feeds
 
 STAGING = "repairing"
 
@@ -52,7 +54,8 @@ def repair(folder: Path, progress: Callable[[int, int], None] | None = None) -> 
             # A repair restores what the index held; it does not add what it never held.
             reread = [a for a in from_files if a.doc_id not in have
                       and (not whole or a.doc_id in known)]
-        staging = _rebuild(folder, manifest, articles + reread, generation, progress)
+        staging = _rebuild(folder, manifest, articles + reread, generation, progress,
+                           _salvage_feeds(folder))
         moved_to = _swap(folder, staging)
     back = {a.doc_id for a in articles + reread}
     return Repair(str(folder), findings.problems, str(moved_to),
@@ -87,10 +90,28 @@ def _salvage(folder: Path) -> tuple[list[Article], set[str], bool, dict, int]:
     return articles, known, whole, manifest, highest
 
 
+def _salvage_feeds(folder: Path) -> list[tuple[Feed, list[FeedItem]]]:
+    """The feeds followed and their items, as far as index.sqlite still reads: they are no
+    article's only copy, so what cannot be read is left out, not reported."""
+    try:
+        db = sqlite.connect(folder / DATABASE, create=False, read_only=True)
+    except sqlite3.Error:
+        return []
+    try:
+        return [(feed, read_feed_items(db, sqlite.MARK, feed.url))
+                for feed in read_feeds(db, sqlite.MARK)]
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+
+
 def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: int,
-             progress: Callable[[int, int], None] | None) -> Path:
-    """A whole new index of the articles in `folder/repairing`, numbered above every
-    generation and segment of the old one, so that nothing can mistake one for the other."""
+             progress: Callable[[int, int], None] | None,
+             feeds: Sequence[tuple[Feed, list[FeedItem]]] = ()) -> Path:
+    """A whole new index of the articles (and the feeds followed) in `folder/repairing`,
+    numbered above every generation and segment of the old one, so that nothing can
+    mistake one for the other."""
     staging = folder / STAGING
     if staging.exists():
         shutil.rmtree(staging)  # the unfinished output of a repair that was stopped
@@ -99,6 +120,8 @@ def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: 
     sqlite.set_meta(db, generation=generation)
     db.close()
     index.add_articles(articles, progress=progress)
+    for feed, items in feeds:
+        index.save_feed(feed, items)
     index.close()
     rebuilt = read_manifest(staging)
     if manifest.get("sources"):

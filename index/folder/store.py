@@ -4,7 +4,8 @@ Layout of the folder:
 
     manifest.json          schema version, embedder, dimension, tokenizer
     index.sqlite           articles, chunks, sentences (with vectors), entities,
-                           tombstones, the list of live segments and the generation
+                           tombstones, the list of live segments and the generation;
+                           copies of one story and the feeds followed
     vectors.<n>.faiss      chunk vectors of segment <n>, ids = chunk ids
     lexical.<n>.npz        BM25 postings of the same chunks
     write.lock             held by the one process that may write

@@ -11,6 +11,8 @@
     totals     insert-only (chunks, length) deltas, one row per write: the corpus size
                and average length BM25 needs, kept without a row every writer updates
     writes     one row per committed write: its number is the index's generation
+    copies, copy_bands, copy_links   prints of one wire story (`index.ingest.copies`)
+    feeds, feed_items                the feeds followed (`index.follow`)
 
 Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
 a weight depends on the average chunk length of the whole index, which every write
