@@ -3,6 +3,7 @@
     python -m bench.copies                 # grouping, build time, answers (minutes)
     python -m bench.copies --tune          # shingle sizes and thresholds side by side
     python -m bench.copies --skip-answers  # grouping and build time only
+    python -m bench.copies --scale 0       # without the 10,000-article growing index
 
 The corpus is made here, from texts people wrote (the judged sets' invented reports,
 the seeds, SQuAD paragraphs grouped three to an article): each text becomes a wire story
@@ -17,7 +18,9 @@ of one Wikipedia page are the pairs that must NOT be grouped.
 
 Grouping is scored on pairs, as text-dedup scores NEWS-COPY: a pair of articles is
 found when both land in one group; precision and recall over all pairs. Build time is
-the write with copy finding against the same write without it, per 1,000 articles.
+the write with copy finding against the same write without it, per 1,000 articles: the
+made corpus with the real embedder, and writes of 1,000 into an index growing to 10,000
+with made-up vectors (where the store's work is all there is).
 Answers: questions of the judged conflict set asked of its clusters, then again with
 the side one article takes printed by three more outlets, grouped and not grouped:
 how many answers change their majority (the position ranked first).
@@ -319,7 +322,7 @@ class MemoryRows:
     def add_signatures(self, signatures) -> None:
         for s in signatures:
             self.sigs[s.doc_id] = s
-            for key in s.band_keys():
+            for key in s.band_keys:
                 self.bands.setdefault(key, set()).add(s.doc_id)
 
     def signatures(self, doc_ids) -> dict:
@@ -392,6 +395,72 @@ def copy_seconds(made: Made, repeats: int = 3) -> float:
     return best
 
 
+def scale_seconds(total: int, batch: int, folder: Path) -> dict:
+    """Seconds per write of `batch` articles into a folder index grown to `total`, with and
+    without copy finding, vectors made up (only the store's `embed` is replaced): what
+    copy finding adds to a write as the index grows. The articles are RAMDocs documents
+    and SQuAD articles (`bench.corpus`), each base again with an edition line after the
+    first pass, so later writes meet many prints of what is stored."""
+    import numpy as np
+
+    from bench.corpus import base_articles
+    from index import Index
+    from index.ingest.chunking import Chunk
+    from index.ingest.nlp import Sentence
+    from index.ingest.workers import Embedding
+
+    bases = base_articles()
+    rng = np.random.default_rng(0)
+
+    def synthetic(embedder_name: str, articles: Sequence[Article], next_id: int,
+                  progress: object = None, workers: int = 1) -> Embedding:
+        rows = []
+        for n, a in enumerate(articles):
+            vector = rng.standard_normal((1, 384)).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+            rows.append((a, [Chunk(a.doc_id, 0, 0, len(a.text), 100, next_id + n)],
+                         [Sentence(0, len(a.text))], vector, [], vector))
+        return Embedding(rows, [], 1, "synthetic")
+
+    timings: dict[str, list[float]] = {"with": [], "without": []}
+    for label in timings:
+        index = Index.open(folder / label)
+        index.embed = synthetic
+        index.find_copies = label == "with"
+        for first in range(0, total, batch):
+            articles = []
+            for n in range(first, min(total, first + batch)):
+                base = bases[n % len(bases)]
+                edition = n // len(bases)
+                text = base.text if not edition else f"{base.text} (Edition {edition}.)"
+                articles.append(Article(f"{base.key}-e{edition}", text, base.title,
+                                        f"2025-01-{1 + edition % 28:02d}"))
+            started = time.perf_counter()
+            index.add_articles(articles)
+            timings[label].append(time.perf_counter() - started)
+        index.close()
+    per_1k = 1000 / batch
+    return {"articles": total, "batch": batch,
+            "first_write_added_s_per_1k": round((timings["with"][0] - timings["without"][0]) * per_1k, 2),
+            "last_write_added_s_per_1k": round((timings["with"][-1] - timings["without"][-1]) * per_1k, 2),
+            "last_write_without_s_per_1k": round(timings["without"][-1] * per_1k, 2),
+            "copies_tables_mb": round(_copies_bytes(folder / "with") / 2**20, 1)}
+
+
+def _copies_bytes(folder: Path) -> int:
+    """Bytes of the copies tables in a folder index (SQLite's dbstat)."""
+    import sqlite3
+
+    db = sqlite3.connect(folder / "index.sqlite")
+    try:
+        return db.execute("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'cop%'"
+                          ).fetchone()[0]
+    except sqlite3.OperationalError:  # SQLite built without dbstat
+        return 0
+    finally:
+        db.close()
+
+
 # Answers -------------------------------------------------------------------------------
 
 
@@ -441,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tune", action="store_true", help="compare shingle sizes and thresholds")
     parser.add_argument("--skip-answers", action="store_true", help="no questions asked")
     parser.add_argument("--pages", type=int, default=48, help="SQuAD pages to make articles of")
+    parser.add_argument("--scale", type=int, default=10_000, metavar="N",
+                        help="articles the growing index reaches (0: skip)")
     args = parser.parse_args(argv)
     made = made_corpus(args.pages)
     print(f"{len(made.articles)} articles, {len(set(made.story.values()))} stories, "
@@ -458,6 +529,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    "added_per_1k_articles": round((with_copies - without) / thousands, 2),
                                    "copy_finding_alone_per_1k": round(copy_seconds(made) / thousands, 3)}
         print(json.dumps(result, indent=1), flush=True)
+        if args.scale:
+            result["scale"] = scale_seconds(args.scale, 1000, work / "scale")
+            print(json.dumps(result["scale"]), flush=True)
         if not args.skip_answers:
             result["answers"] = majority_changes(work)
     print(json.dumps(result, indent=1))

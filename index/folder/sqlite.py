@@ -345,7 +345,7 @@ class Copies:
                             [(s.doc_id, s.shingles, s.minhash, s.wire, int(s.by_wire), s.published)
                              for s in signatures])
         self.db.executemany("INSERT OR IGNORE INTO copy_bands VALUES (?, ?)",
-                            [(key, s.doc_id) for s in signatures for key in s.band_keys()])
+                            [(key, s.doc_id) for s in signatures for key in s.band_keys])
 
     def signatures(self, doc_ids: Iterable[str]) -> dict[str, Signature]:
         rows = _in_batches(self.db, "SELECT doc_id, shingles, minhash, wire, by_wire, published "
@@ -378,7 +378,7 @@ class Copies:
         ids = list(doc_ids)
         for doc_id, signature in self.signatures(ids).items():
             self.db.executemany("DELETE FROM copy_bands WHERE key = ? AND doc_id = ?",
-                                [(key, doc_id) for key in signature.band_keys()])
+                                [(key, doc_id) for key in signature.band_keys])
         others = _in_batches(self.db, "SELECT other, doc_id FROM copy_links WHERE doc_id IN ({marks})", ids)
         self.db.executemany("DELETE FROM copy_links WHERE doc_id = ? AND other = ?", others)
         self.db.executemany("DELETE FROM copy_links WHERE doc_id = ?", [(d,) for d in ids])

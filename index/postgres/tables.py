@@ -341,7 +341,7 @@ class Copies:
                             [(_storable(s.doc_id), s.shingles, s.minhash, _storable(s.wire),
                               s.by_wire, s.published) for s in signatures])
             cur.executemany("INSERT INTO copy_bands VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                            [(key, s.doc_id) for s in signatures for key in s.band_keys()])
+                            [(key, s.doc_id) for s in signatures for key in s.band_keys])
 
     def signatures(self, doc_ids: Iterable[str]) -> dict[str, Signature]:
         rows = self.conn.execute("SELECT doc_id, shingles, minhash, wire, by_wire, published "
@@ -375,7 +375,7 @@ class Copies:
 
     def remove(self, doc_ids: Iterable[str]) -> None:
         ids = list(doc_ids)
-        keys = [(key, doc_id) for doc_id, s in self.signatures(ids).items() for key in s.band_keys()]
+        keys = [(key, doc_id) for doc_id, s in self.signatures(ids).items() for key in s.band_keys]
         with self.conn.cursor() as cur:
             cur.executemany("DELETE FROM copy_bands WHERE key = %s AND doc_id = %s", keys)
         self.conn.execute("DELETE FROM copy_links WHERE doc_id = ANY(%s) OR other = ANY(%s)",
