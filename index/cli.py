@@ -1,4 +1,4 @@
-"""`python -m index`: build, add, remove, compact, status, check, repair and watch an index.
+"""`python -m index`: build, add, remove, compact, status, check, repair, watch and follow.
 
 Every command ends with one summary line; with --json it prints that summary as
 one JSON object on stdout instead, for scripts; either names the index it used, since
@@ -21,15 +21,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
-from index.display import shown
+from index.display import counted, shown
 from index.errors import ActionNeeded, IndexLocked, WorkersFailed
+from index.follow import DEFAULT_INTERVAL
+from index.ingest.feeds import Feed, FeedItem
 from index.ingest.links import as_link
-from index.location import default_index_dir, default_shown, kind_of, open_default
+from index.location import default_index_dir, default_shown, kind_of, masked, open_default
 from index.results import Findings, Repair, Report, Status
 from index.store import Index
 
 EXIT_PARTIAL = 1
 EXIT_NOTHING = 2
+WATCH_WRITE_WAIT = 30.0
 
 
 @contextmanager
@@ -122,30 +125,104 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    """The folder (if given) kept indexed, and the followed feeds polled, until Ctrl-C."""
+    from index.follow import Follower, FollowReport
     from index.watch import Watcher
 
     index = _open(args)
-    reports = [index.build([args.folder], prune=args.prune)]
-    print(_summary(reports[0], index), flush=True)
+    # The folder's watcher and the feeds' poller write from two threads: each queues
+    # behind the other's write rather than failing.
+    index.write_wait = WATCH_WRITE_WAIT
+    feeds = index.feeds()
+    if not args.folder and not feeds:
+        print("error: nothing to watch: give a FOLDER, or follow a feed first "
+              "(`python -m index follow FEED_URL`)", file=sys.stderr)
+        return EXIT_NOTHING
+    reports: list[Report] = []
 
-    def show(report: Report) -> None:
-        reports.append(report)
-        print(_summary(report, index), flush=True)
+    def show(report: Report | FollowReport) -> None:
+        if isinstance(report, FollowReport):
+            reports.append(report.report)
+            print(report.summary(), flush=True)
+        else:
+            reports.append(report)
+            print(_summary(report, index), flush=True)
 
     def failed(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr, flush=True)
 
-    watcher = Watcher(index, args.folder, on_report=show, on_error=failed)
-    watcher.start()
-    print(f"watching {shown(args.folder)} (Ctrl-C to stop)", flush=True)
+    running: list[Watcher | Follower] = []
+    if args.folder:
+        show(index.build([args.folder], prune=args.prune))
+        running.append(Watcher(index, args.folder, on_report=show, on_error=failed).start())
+    running.append(Follower(index, args.interval, on_report=show, on_error=failed).start())
+    watched = [shown(args.folder)] if args.folder else []
+    watched += [counted(len(feeds), "feed") + f" every {args.interval:g} s"] if feeds else []
+    print(f"watching {' and '.join(watched)} (Ctrl-C to stop)", flush=True)
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
-        watcher.stop()
+        for part in running:
+            part.stop()
         print("stopped watching")
         print(index.status().summary())
     return exit_status(reports)
+
+
+def _follow(args: argparse.Namespace) -> int:
+    """follow URL: 0 every item read, 1 some pages failed (tried again later), 2 the feed
+    could not be read. --list: 0. --remove: 0, or 2 when the feed was not followed."""
+    from index.follow import follow
+
+    chosen = [bool(args.url), args.list, bool(args.remove)]
+    if sum(chosen) != 1:
+        print("error: give one of FEED_URL, --list or --remove FEED_URL", file=sys.stderr)
+        return EXIT_NOTHING
+    if args.list:
+        index = Index.open(args.index, create=False)
+        listed = [(feed, index.feed_items(feed.url)) for feed in index.feeds()]
+        if args.json:
+            print(json.dumps([{**feed.to_dict(), "items": len(items),
+                               "indexed": sum(1 for i in items if i.doc_id and not i.error),
+                               "failing": [i.to_dict() for i in items if i.error]}
+                              for feed, items in listed]))
+        else:
+            for feed, items in listed:
+                print(_feed_line(feed, items))
+            print(f"{counted(len(listed), 'feed')} followed in {masked(index.path)}")
+        return 0
+    index = Index.open(args.index)
+    if args.remove:
+        url = args.remove.strip()
+        items = index.feed_items(url)
+        if not index.forget_feed(url):
+            print(f"error: not following {shown(url)} (see `python -m index follow --list`)",
+                  file=sys.stderr)
+            return EXIT_NOTHING
+        kept = sum(1 for i in items if i.doc_id)
+        message = (f"no longer following {shown(url)}; its {counted(kept, 'article')} stay in "
+                   f"the index (`python -m index remove ID` takes one out)")
+        print(json.dumps({"removed": url, "articles": kept}) if args.json else message)
+        return 0
+    report = follow(index, args.url, args.interval)
+    print(json.dumps(report.to_dict()) if args.json else report.summary())
+    if report.error:
+        return EXIT_NOTHING
+    return 0 if report.ok else EXIT_PARTIAL
+
+
+def _feed_line(feed: Feed, items: list[FeedItem]) -> str:
+    """One followed feed as `follow --list` shows it."""
+    from index.ingest.feeds import stamp
+
+    indexed = sum(1 for i in items if i.doc_id and not i.error)
+    failing = sum(1 for i in items if i.error)
+    title = f" ({shown(feed.title)})" if feed.title else ""
+    error = f"; last error: {shown(feed.last_error)}" if feed.last_error else ""
+    pages = f", {failing} failing" if failing else ""
+    return (f"{shown(feed.url)}{title}: {counted(indexed, 'article')}{pages}; last fetch "
+            f"{stamp(feed.last_fetch) or 'never'}{error}; next {stamp(feed.next_fetch) or 'now'}")
 
 
 def _check_or_repair(args: argparse.Namespace) -> int:
@@ -165,6 +242,17 @@ def _check_or_repair(args: argparse.Namespace) -> int:
         result = kind.repair_at(location, progress, accept_loss=args.accept_loss)
     _emit(result, args.json)
     return 0 if result.ok else 1
+
+
+def _seconds(text: str) -> float:
+    """--interval: seconds, at least 1, else argparse's one-line usage error."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds >= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (1 or more)")
+    return seconds
 
 
 def _worker_count(text: str) -> int:
@@ -223,11 +311,24 @@ def parser() -> argparse.ArgumentParser:
     repair.add_argument("--accept-loss", action="store_true",
                         help="repair even when some articles cannot be brought back (or "
                              "cannot be counted); without it such a repair changes nothing")
-    watch = command("watch", "index a folder, then keep indexing files as they arrive",
+    watch = command("watch", "index a folder, then keep indexing files as they arrive; and "
+                             "fetch the followed feeds' new items as they are published",
                     json_flag=False)
-    watch.add_argument("folder", metavar="FOLDER")
+    watch.add_argument("folder", metavar="FOLDER", nargs="?",
+                       help="the folder to watch (none: the followed feeds only)")
     watch.add_argument("--prune", action="store_true", help="first remove articles not in FOLDER")
     watch.set_defaults(json=False)
+    follow = command("follow", "follow an RSS or Atom feed: its items' pages are indexed now, "
+                               "and by `watch` as new ones appear")
+    follow.add_argument("url", metavar="FEED_URL", nargs="?")
+    follow.add_argument("--list", action="store_true",
+                        help="the feeds followed, with their last fetch and last error")
+    follow.add_argument("--remove", metavar="FEED_URL",
+                        help="stop following a feed (its articles stay in the index)")
+    for sub in (watch, follow):
+        sub.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+                         help=f"how often each feed is fetched (default {DEFAULT_INTERVAL:g}); one "
+                              f"that fails waits twice as long each time, up to a day")
     return top
 
 
@@ -251,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("check", "repair"):
             return _check_or_repair(args)
+        if args.command == "follow":
+            return _follow(args)
         return _watch(args)
     except (ActionNeeded, IndexLocked, WorkersFailed) as error:
         print(f"error: {shown(error)}", file=sys.stderr)

@@ -19,6 +19,7 @@ from index.display import counted, shown
 from index.ingest.articles import Article, Skipped
 from index.ingest.chunking import Chunk
 from index.ingest.claims import Renamed
+from index.ingest.copies import Copy, CopyGroup
 from index.ingest.nlp import Entity, Sentence
 
 # Ids listed by name in a human summary; --json lists them all.
@@ -45,8 +46,9 @@ class Report:
 
     Every id is named: added (new ids, including those kept apart), updated (the same
     file re-read with new text, or replaced when asked), unchanged, removed; `renamed`
-    says which articles were kept apart under a numbered id and why; `skipped` which
-    files or records were not indexed and why.
+    says which articles were kept apart under a numbered id and why; `copies` which
+    articles written print a story another article already tells (`index.ingest.copies`);
+    `skipped` which files or records were not indexed and why.
     """
 
     added: int = 0
@@ -63,11 +65,13 @@ class Report:
     renamed: tuple[Renamed, ...] = ()
     workers: int = 0  # that split and embedded the articles; 0 when none were
     pool: str = ""  # where they ran: in-process, ray or processes (see index.ingest.workers)
+    copies: tuple[Copy, ...] = ()  # articles written that print a story the index holds
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["skipped"] = [s.to_dict() for s in self.skipped]
         data["renamed"] = [r.to_dict() for r in self.renamed]
+        data["copies"] = [c.to_dict() for c in self.copies]
         data["seconds"] = round(self.seconds, 3)
         return data
 
@@ -95,6 +99,7 @@ class Report:
             ("added", self.added_ids), ("updated", self.updated_ids),
             ("removed", self.removed_ids)) if ids]
         lines += [f"  kept apart: {r.line()}" for r in self.renamed]
+        lines += [f"  copy: {c.line()}" for c in self.copies]
         return lines + [f"  skipped {s.line()}" for s in self.skipped]
 
     def summary(self) -> str:
@@ -141,13 +146,21 @@ class Status:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with everything the answerer reads, all from one generation."""
+    """A retrieved chunk with everything the answerer reads, all from one generation.
+    `copies`: the group of prints of one story its article is in, if it is in one."""
 
     chunk: Chunk
     article: Article
     sentences: tuple[Sentence, ...]
     sentence_vectors: np.ndarray
     entities: tuple[Entity, ...]
+    copies: CopyGroup | None = None
+
+    @property
+    def copy_of(self) -> str | None:
+        """The id of the likely original of the story this article prints, when it is a
+        copy of another article; None for an original or an article printed once."""
+        return self.copies.copy_of(self.article.doc_id) if self.copies else None
 
 
 @dataclass(frozen=True)

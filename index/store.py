@@ -28,7 +28,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -37,6 +37,8 @@ import numpy as np
 from index.errors import ActionNeeded, EmbedderMismatch
 from index.ingest.articles import Article, Skipped
 from index.ingest.chunking import DEFAULT_MAX_TOKENS, TOKENIZER, Chunk
+from index.ingest.copies import CopyGroup
+from index.ingest.feeds import Feed, FeedItem
 from index.ingest.links import read_sources
 from index.ingest.nlp import Entity, Sentence
 from index.ingest.skips import remembered
@@ -115,6 +117,19 @@ class Index(Protocol):
 
     def status(self) -> Status: ...
 
+    def copies(self, doc_ids: Sequence[str]) -> dict[str, CopyGroup]:
+        """The group of prints of one story each of these articles is in, for those that
+        are in one (`index.ingest.copies`)."""
+        ...
+
+    def feeds(self) -> list[Feed]:
+        """The feeds followed (`index.follow`), in the order they were followed."""
+        ...
+
+    def feed_items(self, url: str) -> list[FeedItem]:
+        """What is remembered of the items of the feed at `url`."""
+        ...
+
     def check(self) -> Findings:
         """Every problem of the index, found without writing."""
         ...
@@ -142,6 +157,14 @@ class Index(Protocol):
         """Housekeeping that is never needed for correctness (see each kind's)."""
         ...
 
+    def save_feed(self, feed: Feed, items: Sequence[FeedItem] = ()) -> None:
+        """Remember the feed (a new one, or what its last fetch found) and these items."""
+        ...
+
+    def forget_feed(self, url: str) -> bool:
+        """Stop following the feed; its articles stay. False if it was not followed."""
+        ...
+
 
 class Rows(Protocol):
     """The reads each kind's row module gives (`index.folder.sqlite`, `index.postgres.tables`),
@@ -159,6 +182,12 @@ class Rows(Protocol):
     def document_rows(self, conn: Any) -> list[dict]: ...
 
     def get_meta(self, conn: Any, key: str, default: str = "") -> str: ...
+
+    def copy_groups(self, conn: Any, doc_ids: Sequence[str]) -> dict[str, CopyGroup]: ...
+
+    # The kind's parameter marker ("?" or "%s"), for the rows both kinds keep alike
+    # (`read_feeds`, `write_feed` below).
+    MARK: str
 
 
 @dataclass(frozen=True)
@@ -194,6 +223,9 @@ class Store(ABC):
         # How writes split and embed their articles; a benchmark may swap in its own
         # (bench/stores.py times it, or feeds synthetic vectors through the real writes).
         self.embed: Embed = embed_articles
+        # Whether writes look for copies of one story (`index.ingest.copies`); only a
+        # benchmark turns it off, to time a write without it.
+        self.find_copies = True
 
     # The kind: a location opened, checked or repaired --------------------------------
 
@@ -246,6 +278,12 @@ class Store(ABC):
         """The counts of `status`, read inside a snapshot."""
 
     @abstractmethod
+    def _small_write(self) -> AbstractContextManager[Any]:
+        """A connection in a write transaction of the kind's own, for rows beside the
+        articles (the feeds followed): committed when the block ends, rolled back if it
+        raises. No generation is made: readers' snapshots are not disturbed."""
+
+    @abstractmethod
     def _write(self, articles: list[Article], removals: list[str], skipped: list[Skipped],
                progress: Progress | None, started: float, *, replace: bool = False,
                prune: bool = False, remember: bool = False, sources: Iterable[Location] = (),
@@ -290,8 +328,10 @@ class Store(ABC):
             articles = self.rows.articles(self._conn, docs)
             sentences = self.rows.sentences(self._conn, docs, int(self.manifest["dimension"]))
             entities = self.rows.entities(self._conn, docs)
+            groups = self.rows.copy_groups(self._conn, docs)
         return [_passage(found[i], articles[found[i].doc_id], *sentences[found[i].doc_id],
-                         entities[found[i].doc_id]) for i in chunk_ids if i in found]
+                         entities[found[i].doc_id], groups.get(found[i].doc_id))
+                for i in chunk_ids if i in found]
 
     def article(self, doc_id: str) -> Article | None:
         with self.snapshot():
@@ -301,6 +341,29 @@ class Store(ABC):
         """One row per article: doc_id, title, date, path, indexed_at, chunks."""
         with self.snapshot():
             return self.rows.document_rows(self._conn)
+
+    def copies(self, doc_ids: Sequence[str]) -> dict[str, CopyGroup]:
+        """The group of prints of one story each of these articles is in, for those in one."""
+        with self.snapshot():
+            return self.rows.copy_groups(self._conn, list(doc_ids))
+
+    def feeds(self) -> list[Feed]:
+        """The feeds followed, in the order they were followed."""
+        with self.snapshot():
+            return read_feeds(self._conn, self.rows.MARK)
+
+    def feed_items(self, url: str) -> list[FeedItem]:
+        with self.snapshot():
+            return read_feed_items(self._conn, self.rows.MARK, url)
+
+    def save_feed(self, feed: Feed, items: Sequence[FeedItem] = ()) -> None:
+        with self._small_write() as conn:
+            write_feed(conn, self.rows.MARK, feed, items)
+
+    def forget_feed(self, url: str) -> bool:
+        """Stop following the feed; its articles stay. False if it was not followed."""
+        with self._small_write() as conn:
+            return delete_feed(conn, self.rows.MARK, url)
 
     def status(self) -> Status:
         with self.snapshot():
@@ -389,12 +452,13 @@ def split_removals(removals: Iterable[str], known: dict[str, str]
 
 
 def _passage(chunk: Chunk, article: Article, spans: list[Sentence], vectors: np.ndarray,
-             entities: list[Entity]) -> Passage:
-    """A chunk with the sentences that overlap it (and their vectors) and the entities
-    wholly inside it."""
+             entities: list[Entity], copies: CopyGroup | None = None) -> Passage:
+    """A chunk with the sentences that overlap it (and their vectors), the entities wholly
+    inside it, and the group of prints its article is one of."""
     inside = [i for i, s in enumerate(spans) if s.end > chunk.start and s.start < chunk.end]
     return Passage(chunk, article, tuple(spans[i] for i in inside), vectors[inside],
-                   tuple(e for e in entities if e.start >= chunk.start and e.end <= chunk.end))
+                   tuple(e for e in entities if e.start >= chunk.start and e.end <= chunk.end),
+                   copies)
 
 
 # The rows both kinds keep ----------------------------------------------------------------
@@ -432,3 +496,57 @@ def entities_by_article(doc_ids: Sequence[str], rows: Iterable[tuple[str, int, i
     for doc_id, start, end, label in rows:
         found[doc_id].append(Entity(start, end, label))
     return found
+
+
+# The feeds followed: the same rows in both kinds, in SQL both speak; `mark` is the kind's
+# parameter marker. Tables made before feeds existed are added on a writable open; an
+# index that could not be written since reads as following none.
+
+FEED_COLUMNS = tuple(f.name for f in fields(Feed))
+ITEM_COLUMNS = tuple(f.name for f in fields(FeedItem))
+
+
+def _missing_table(error: Exception) -> bool:
+    return "no such table" in str(error) or "does not exist" in str(error)
+
+
+def read_feeds(conn: Any, mark: str) -> list[Feed]:
+    try:
+        rows = conn.execute(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds ORDER BY added, url"
+                            ).fetchall()
+    except Exception as error:  # sqlite3 or psycopg: an index older than feeds
+        if _missing_table(error):
+            return []
+        raise
+    return [Feed(*row) for row in rows]
+
+
+def read_feed_items(conn: Any, mark: str, url: str) -> list[FeedItem]:
+    try:
+        rows = conn.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM feed_items WHERE feed = {mark} "
+                            f"ORDER BY seen DESC, key", (url,)).fetchall()
+    except Exception as error:
+        if _missing_table(error):
+            return []
+        raise
+    return [FeedItem(*row) for row in rows]
+
+
+def _upsert(table: str, columns: Sequence[str], keys: Sequence[str], mark: str) -> str:
+    rest = [c for c in columns if c not in keys]
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in rest))
+
+
+def write_feed(conn: Any, mark: str, feed: Feed, items: Sequence[FeedItem] = ()) -> None:
+    conn.execute(_upsert("feeds", FEED_COLUMNS, ("url",), mark),
+                 tuple(getattr(feed, c) for c in FEED_COLUMNS))
+    for item in items:
+        conn.execute(_upsert("feed_items", ITEM_COLUMNS, ("feed", "key"), mark),
+                     tuple(getattr(item, c) for c in ITEM_COLUMNS))
+
+
+def delete_feed(conn: Any, mark: str, url: str) -> bool:
+    conn.execute(f"DELETE FROM feed_items WHERE feed = {mark}", (url,))
+    return conn.execute(f"DELETE FROM feeds WHERE url = {mark}", (url,)).rowcount > 0

@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 
-from index import Passage, counted
+from index import Passage
 from qa.question import asks_what_it_is, asks_where, ruled_out, subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
@@ -67,13 +67,30 @@ class _Group:
         return {m.doc_id for m in self.members}
 
     @property
+    def stories(self) -> dict[str, float]:
+        """Each independent source's best confidence: prints of one wire story
+        (`Passage.copies`) are one source, read the same way in every print."""
+        best: dict[str, float] = {}
+        for member in self.members:
+            story = _story(member)
+            best[story] = max(best.get(story, 0.0), member.span.confidence)
+        return best
+
+    @property
     def score(self) -> float:
         """How likely it is that the sources say this: at least one of their readings is
-        right (each source reads its own article, so their errors are independent)."""
+        right (each independent source reads its own text, so their errors are independent)."""
         wrong = 1.0
-        for member in self.members:     # one per source
-            wrong *= 1.0 - member.span.confidence
+        for confidence in self.stories.values():     # one per independent source
+            wrong *= 1.0 - confidence
         return 1.0 - wrong
+
+
+def _story(member: Typed) -> str:
+    """The story a source prints: its group's original for a print of a wire story, else
+    itself."""
+    copies = member.span.passage.copies
+    return copies.original if copies else member.doc_id
 
 
 def typed(span: Span, description: bool = False) -> Typed:
@@ -147,8 +164,9 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
 
 def _standing(group: _Group, period: Period | None) -> tuple[bool, int]:
     """What puts one side above another: being said in the period the question names, then
-    the number of sources. The side below a rival is the disputed one."""
-    return _said_in(group, period), len(group.docs)
+    the number of independent sources (a wire story printed three times is one). The side
+    below a rival is the disputed one."""
+    return _said_in(group, period), len(group.stories)
 
 
 def _said_in(group: _Group, period: Period | None) -> bool:
@@ -265,6 +283,34 @@ def _components(rivals: dict[int, set[int]]) -> list[list[int]]:
 
 
 def _conflict(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> Conflict:
+    """The conflict, said as one; where prints of one wire story stand on different sides,
+    said to be that story, edited."""
+    conflict = _conflict_of(side, groups, positions)
+    edited = _edited(side, groups, positions)
+    if not edited:
+        return conflict
+    return replace(conflict, reason=f"{conflict.reason}; {edited}", edited=True)
+
+
+def _edited(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> str:
+    """"the same wire story, edited: Valley Tribune prints 'Twelve', Harbour Gazette and
+    Reuters print 'Fifteen'", when one story's prints are on more than one side; else ""."""
+    sides: dict[str, dict[int, list[str]]] = {}
+    for i in side:
+        for m in groups[i].members:
+            if m.span.passage.copies:
+                outlet = Source.of(m.span.passage.article).outlet or m.doc_id
+                sides.setdefault(_story(m), {}).setdefault(i, []).append(outlet)
+    parts = []
+    for by_side in sides.values():
+        if len(by_side) > 1:
+            parts += [f"{' and '.join(sorted(set(outlets)))} "
+                      f"{'print' if len(set(outlets)) > 1 else 'prints'} {positions[i].text!r}"
+                      for i, outlets in sorted(by_side.items())]
+    return f"the same wire story, edited: {', '.join(parts)}" if parts else ""
+
+
+def _conflict_of(side: list[int], groups: list[_Group], positions: tuple[Position, ...]) -> Conflict:
     kinds = {_KINDS.get(groups[i].label) or _KINDS.get(_kind(groups[i])) for i in side}
     what = kinds.pop() if len(kinds) == 1 and None not in kinds else "answers"
     # In time only when every source is dated and each side's dates all follow the next's.
@@ -276,8 +322,7 @@ def _conflict(side: list[int], groups: list[_Group], positions: tuple[Position, 
         timeline = _timeline(newest_first, dates, positions)
         return Conflict(tuple(newest_first), f"the sources name different {what} at different "
                         f"times: {timeline}", in_time=True, timeline=timeline)
-    described = "; ".join(f"{positions[i].text!r} ({counted(positions[i].support, 'source')})"
-                          for i in side)
+    described = "; ".join(f"{positions[i].text!r} ({positions[i].sources_text()})" for i in side)
     return Conflict(tuple(side), f"the sources name different {what}: {described}")
 
 
@@ -332,7 +377,8 @@ def _position(group: _Group, disputed: bool, weak: bool) -> Position:
     else:
         text = members[0].span.text
     return Position(text=text, score=group.score, support=len(group.docs), disputed=disputed,
-                    citations=tuple(_citation(m.span) for m in members), label=group.label, weak=weak)
+                    citations=tuple(_citation(m.span) for m in members), label=group.label, weak=weak,
+                    independent_sources=len(group.stories))
 
 
 def _citation(span: Span) -> Citation:
@@ -346,7 +392,8 @@ def _citation(span: Span) -> Citation:
     return Citation(doc_id=span.doc_id, title=source.title, start=span.start, end=span.end,
                     quote=span.text, sentence_start=min(first, span.start), sentence_end=last,
                     date=passage.article.date, url=source.url, outlet=source.outlet,
-                    published=source.published, page=_page(passage.article, span.start))
+                    published=source.published, page=_page(passage.article, span.start),
+                    copy_of=passage.copy_of)
 
 
 def _page(article: object, offset: int) -> int | None:

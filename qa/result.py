@@ -29,6 +29,7 @@ class CitationDict(TypedDict):
     outlet: str
     published: str
     page: int | None
+    copy_of: str | None
 
 
 class PositionDict(TypedDict):
@@ -39,6 +40,7 @@ class PositionDict(TypedDict):
     citations: list[CitationDict]
     label: str
     weak: bool
+    independent_sources: int
 
 
 class ConflictDict(TypedDict):
@@ -46,6 +48,7 @@ class ConflictDict(TypedDict):
     reason: str
     in_time: bool
     timeline: str
+    edited: bool
 
 
 class AnswerDict(TypedDict):
@@ -91,7 +94,9 @@ class Source:
 @dataclass(frozen=True)
 class Citation:
     """Where a position is said: a quote, its span, and the sentence around it; and the
-    source as a reader names it: outlet, publication date (ISO when known), link, page."""
+    source as a reader names it: outlet, publication date (ISO when known), link, page.
+    `copy_of`: when the article prints a story another article tells (a wire story run
+    by several outlets), the id of that likely original; None otherwise."""
 
     doc_id: str
     title: str
@@ -105,6 +110,12 @@ class Citation:
     outlet: str = ""
     published: str = ""
     page: int | None = None
+    copy_of: str | None = None
+
+    @property
+    def story(self) -> str:
+        """What the article is a print of: its original's id, or its own."""
+        return self.copy_of or self.doc_id
 
     def to_dict(self) -> CitationDict:
         return CitationDict(**asdict(self))
@@ -130,11 +141,13 @@ class Citation:
 class Position:
     """One answer value with every source that gives it.
 
-    `support` counts distinct documents; `disputed` marks the side of a conflict
-    that fewer sources take. Both sides are always kept. `label` is what the value
-    names, as spaCy labels entities (PERSON, GPE, DATE, ...; TEXT for none). `weak`
-    marks a weaker reading: a value that contradicts an answer, read too weakly to be an
-    answer or to claim a disagreement, listed so that no side vanishes unseen.
+    `support` counts distinct documents; `independent_sources` counts them with the
+    prints of one story (copies of a wire story, `Citation.copy_of`) counted once;
+    `disputed` marks the side of a conflict that fewer independent sources take. Both
+    sides are always kept. `label` is what the value names, as spaCy labels entities
+    (PERSON, GPE, DATE, ...; TEXT for none). `weak` marks a weaker reading: a value that
+    contradicts an answer, read too weakly to be an answer or to claim a disagreement,
+    listed so that no side vanishes unseen.
     """
 
     text: str
@@ -144,11 +157,36 @@ class Position:
     citations: tuple[Citation, ...]
     label: str = "TEXT"
     weak: bool = False
+    independent_sources: int = 0  # 0: as many as `support`
+
+    def __post_init__(self) -> None:
+        if not self.independent_sources:
+            object.__setattr__(self, "independent_sources", self.support)
 
     def to_dict(self) -> PositionDict:
         return PositionDict(text=self.text, score=round(self.score, 4), support=self.support,
                             disputed=self.disputed, citations=[c.to_dict() for c in self.citations],
-                            label=self.label, weak=self.weak)
+                            label=self.label, weak=self.weak,
+                            independent_sources=self.independent_sources)
+
+    def prints(self) -> list[int]:
+        """How many of the citing articles print each story printed more than once, most
+        first: [3] when three outlets ran one wire story."""
+        stories: dict[str, set[str]] = {}
+        for c in self.citations:
+            stories.setdefault(c.story, set()).add(c.doc_id)
+        return sorted((len(docs) for docs in stories.values() if len(docs) > 1), reverse=True)
+
+    def sources_text(self) -> str:
+        """"3 sources"; with copies of one story among them, "2 independent sources (one
+        printed by 3 outlets)"."""
+        prints = self.prints()
+        if self.independent_sources == self.support or not prints:
+            return counted(self.support, "source")
+        if self.independent_sources == 1:
+            return f"1 independent source (printed by {prints[0]} outlets)"
+        return (f"{self.independent_sources} independent sources ("
+                + ", ".join(f"one printed by {n} outlets" for n in prints) + ")")
 
     @classmethod
     def from_dict(cls, data: PositionDict) -> Position:
@@ -164,16 +202,19 @@ class Conflict:
     `in_time` when every side's sources are dated and the sides' dates do not overlap: then
     `answers` runs newest first and `timeline` says who said what when ("the newer source,
     3 Nov 2025, says ...; the older, 21 Oct 2025, says ..."), since the answer may have
-    changed between them rather than the sources contradicting each other."""
+    changed between them rather than the sources contradicting each other. `edited` when
+    prints of one wire story stand on different sides: an outlet changed the fact, and
+    the reason says so ("the same wire story, edited: ...")."""
 
     answers: tuple[int, ...]
     reason: str
     in_time: bool = False
     timeline: str = ""
+    edited: bool = False
 
     def to_dict(self) -> ConflictDict:
         return ConflictDict(answers=list(self.answers), reason=self.reason, in_time=self.in_time,
-                            timeline=self.timeline)
+                            timeline=self.timeline, edited=self.edited)
 
     @classmethod
     def from_dict(cls, data: ConflictDict) -> Conflict:
@@ -232,9 +273,10 @@ class Answer:
                 lines.append(f"  ({conflict.reason})")
         for n, position in enumerate(self.answers, start=1):
             mark = " [disputed]" if position.disputed else " [weaker reading]" if position.weak else ""
-            lines.append(f"{n}. {position.text}{mark} — {counted(position.support, 'source')}, "
+            lines.append(f"{n}. {position.text}{mark} — {position.sources_text()}, "
                          f"score {position.score:.2f}")
             for c in position.citations:
-                lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\" — {c.header()}")
+                copy = f" (a copy of {c.copy_of})" if c.copy_of else ""
+                lines.append(f"     [{c.doc_id} {c.start}-{c.end}] \"{c.quote}\" — {c.header()}{copy}")
         return "\n".join(lines)
 

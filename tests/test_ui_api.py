@@ -37,7 +37,8 @@ def test_ask_endpoint_returns_the_answer_as_a_dict(served):
     assert by_text["Taro Kono"]["disputed"] is True
     citation = by_text["Sanae Takaichi"]["citations"][0]
     assert set(citation) == {"doc_id", "title", "start", "end", "quote", "sentence_start",
-                             "sentence_end", "date", "url", "outlet", "published", "page"}
+                             "sentence_end", "date", "url", "outlet", "published", "page",
+                             "copy_of"}
     text = backend.article(citation["doc_id"]).text
     assert text[citation["start"]:citation["end"]] == citation["quote"] == "Sanae Takaichi"
 

@@ -131,11 +131,18 @@ def serve_site(folder: Path, host: str = "127.0.0.1") -> Iterator[str]:
         "/download?id=8": ("application/octet-stream", b"\x89PNG\r\n\x1a\n"),
     }
     handler = type("_SiteServer", (_Site,), {"hits": Counter()})  # counted per server
+    with serve(handler, host) as address:
+        HITS[address] = handler.hits
+        yield address
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[str]:
+    """`handler` answering on a free local port, in threads, while the block runs."""
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     address = f"http://{host}:{server.server_address[1]}"
-    HITS[address] = handler.hits
     try:
         yield address
     finally:

@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
                      help="let 'Add a link' fetch from this machine and private networks "
                           "(127.0.0.1, 10.x, 192.168.x, link-local...); without it only public "
                           "addresses are fetched, so that visitors cannot read internal pages")
+    top.add_argument("--feeds-every", type=float, default=900, metavar="SECONDS",
+                     help="how often the followed feeds are fetched while the page runs "
+                          "(default 900; not at all with --read-only)")
     return top
 
 
@@ -79,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.watch:
         backend.watch(args.watch, on_report=lambda r: print(f"watch: {r.summary()}", flush=True))
         print(f"watching {args.watch}", flush=True)
+    if not args.read_only:
+        backend.poll_feeds(max(1.0, args.feeds_every),
+                           on_report=lambda r: print(f"feeds: {r.summary()}", flush=True))
     try:
         launch(backend, args.host, port, auth=auth)
     except OSError as error:     # another program took the port since it was checked

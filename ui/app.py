@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
@@ -26,6 +26,9 @@ from ui.conversation import STORAGE_KEY, STORAGE_SECRET, restored, stored
 from ui.export import Exports
 from ui.pdf_page import NotShown, cited_page, read_pdf_file
 from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
+
+if TYPE_CHECKING:
+    from index.follow import FollowReport
 from ui.uploads import MAX_UPLOAD_BYTES
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
@@ -130,6 +133,12 @@ CSS = """
 .dark .nqa-disputed .nqa-side { color: #fbbf24; }
 .dark .nqa-sup { color: #fbbf24; }
 .dark .nqa-conflict { background: rgba(245, 158, 11, .12); }
+.nqa-prints { font-size: .85em; color: var(--body-text-color-subdued); margin-left: 1.2em; }
+.nqa-copies { margin: .2em 0 0 1em; font-size: .9em; }
+.nqa-feeds { width: 100%; font-size: .85em; border-collapse: collapse; }
+.nqa-feeds th, .nqa-feeds td { text-align: left; padding: .2em .4em; vertical-align: top;
+  border-bottom: 1px solid var(--border-color-primary); }
+.nqa-feed-error { color: var(--body-text-color-subdued); }
 /* A phone (390x844) shows the question box without scrolling: the chat takes half the
    screen instead of its desktop 600px; dvh leaves out the browser's own bars. */
 @media (max-width: 640px) {
@@ -265,8 +274,9 @@ def _table(backend: Backend) -> list[list[Any]]:
              row["date"], row["chunks"]] for row in backend.documents()]
 
 
-def report_html(report: Report) -> str:
-    """The write's summary line, then every id it touched, kept apart or skipped, escaped."""
+def report_html(report: Report | FollowReport) -> str:
+    """The write's summary line, then every id it touched, kept apart or skipped, escaped
+    (a feed's fetch: its summary, then its write's lines and the pages not read)."""
     details = "".join(f"<li>{html.escape(render.without_paths(line.strip()))}</li>"
                       for line in report.details())
     return (f'<div class="nqa-report"><strong>{html.escape(report.headline())}</strong>'
@@ -285,7 +295,8 @@ def _chosen(backend: Backend, doc_id: str | None, ids: list[str] | None = None) 
     dropdown = gr.Dropdown(value=shown) if ids is None else gr.Dropdown(choices=ids, value=shown)
     if article is None:
         return dropdown, render.placeholder_html("Select a document in the table to read it."), None
-    return dropdown, render.article_html(Source.of(article), article.text), shown
+    note = render.copies_note(backend.copies(article.doc_id), article.doc_id)
+    return dropdown, render.article_html(Source.of(article), article.text, note=note), shown
 
 
 def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
@@ -347,6 +358,16 @@ def add_link(backend: Backend, url: str, progress: gr.Progress, replace: bool = 
     progress(0, desc="Fetching the link")
     return _written(backend, backend.add_url(url or "", progress=_ticker(progress),
                                              replace=replace))
+
+
+def follow_feed(backend: Backend, url: str, progress: gr.Progress) -> tuple:
+    """Follow the feed at `url` and index its items now; the report, the Articles view,
+    then the feeds followed."""
+    progress(0, desc="Fetching the feed and its items")
+    report = backend.follow(url or "")
+    chosen = report.report.added_ids[0] if report.report.added_ids else None
+    return (report_html(report), *_articles_view(backend, chosen),
+            render.feeds_html(backend.feeds()))
 
 
 def _title(backend: Backend, doc_id: str) -> str:
@@ -492,7 +513,14 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
                     link = gr.Textbox(label="Add a link: a news page or PDF", scale=4,
                                       placeholder="https://…", elem_id="nqa-link")
                     link_button = gr.Button("Add link", scale=1, elem_id="nqa-add-link")
+                with gr.Row(equal_height=True, elem_id="nqa-feed-row"):
+                    feed = gr.Textbox(label="Follow a feed: RSS or Atom; new items are added "
+                                            "as they are published", scale=4,
+                                      placeholder="https://…/rss.xml", elem_id="nqa-feed")
+                    follow_button = gr.Button("Follow", scale=1, elem_id="nqa-follow")
             report = gr.HTML(js_on_load=None, elem_id="nqa-report")
+            feeds = gr.HTML(render.feeds_html(backend.feeds()), js_on_load=None,
+                            elem_id="nqa-feeds", label="Feeds followed")
             choice = gr.Dropdown(label="Document", choices=[], elem_id="nqa-choice")
             if writable:
                 remove_button = gr.Button("Remove from index…", variant="stop",
@@ -510,6 +538,9 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
                              js_on_load=None, elem_id="nqa-preview", max_height=500)
 
     view = [table, status, examples, choice, reader, shown]
+    # The feeds' last fetch and error change while the page runs: shown again with the tab.
+    refresh = gr.Timer(60)
+    refresh.tick(lambda: render.feeds_html(backend.feeds()), None, feeds, api_visibility="private")
 
     def select_row(event: gr.SelectData) -> tuple:
         return _chosen(backend, str(event.row_value[0]) if event.row_value else None)
@@ -534,6 +565,13 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
     # The link stays in its box: one that failed can be corrected and sent again.
     for event in (link.submit, link_button.click):
         event(fetch, [link, replace], [report, *view], concurrency_id="index-write",
+              api_visibility="private")
+
+    def follow(url: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        return follow_feed(backend, url, progress)
+
+    for event in (feed.submit, follow_button.click):
+        event(follow, [feed], [report, *view, feeds], concurrency_id="index-write",
               api_visibility="private")
 
     # Remove asks first, naming the article shown; a new choice withdraws the question.

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING
 
 from index import (
     Article,
+    CopyGroup,
+    Feed,
+    FeedItem,
     Index,
     Report,
     Skipped,
@@ -40,6 +43,7 @@ from ui.examples import Doc, example_questions
 from ui.uploads import MAX_UPLOAD_BYTES, stage
 
 if TYPE_CHECKING:  # watchdog starts threads: loaded only when a folder is watched
+    from index.follow import Follower, FollowReport
     from index.watch import Watcher
 
 WRITE_WAIT_SECONDS = 120.0
@@ -61,6 +65,7 @@ class Backend:
         self.private_links = private_links
         self.index.write_wait = WRITE_WAIT_SECONDS
         self._watchers: list[Watcher] = []
+        self._follower: Follower | None = None
 
     @classmethod
     def open(cls, path: str | Path | None = None, log: Callable[[str], None] = print,
@@ -89,6 +94,14 @@ class Backend:
 
     def article(self, doc_id: str) -> Article | None:
         return self.index.article(doc_id)
+
+    def copies(self, doc_id: str) -> CopyGroup | None:
+        """The prints of one story the article is one of, if it is one."""
+        return self.index.copies([doc_id]).get(doc_id)
+
+    def feeds(self) -> list[tuple[Feed, list[FeedItem]]]:
+        """The feeds followed, each with what is remembered of its items."""
+        return [(feed, self.index.feed_items(feed.url)) for feed in self.index.feeds()]
 
     def examples(self, limit: int = 5, newest: int = EXAMPLE_ARTICLES) -> list[str]:
         """Example questions from the newest articles indexed right now (a bounded number,
@@ -155,7 +168,31 @@ class Backend:
         return dataclasses.replace(report, skipped=tuple(Skipped(Path(s.path).name, s.reason)
                                                          for s in every))
 
+    def follow(self, url: str, interval: float | None = None) -> FollowReport:
+        """Follow the RSS or Atom feed at `url`: its items' pages are indexed now, and new
+        ones while the page runs (`poll_feeds`). A link that is not a feed is the report's
+        error, and nothing is remembered."""
+        from index.follow import DEFAULT_INTERVAL, follow
+
+        self._writable()
+        report = follow(self.index, url, interval or DEFAULT_INTERVAL)
+        if report.followed:
+            self.poll_feeds(interval)
+        return report
+
     # Watching --------------------------------------------------------------
+
+    def poll_feeds(self, interval: float | None = None,
+                   on_report: Callable[[FollowReport], None] | None = None) -> Follower:
+        """Fetch the followed feeds' new items while the page runs (once per page; a second
+        call returns the poller already running)."""
+        from index.follow import DEFAULT_INTERVAL, Follower
+
+        self._writable()
+        if self._follower is None:
+            self._follower = Follower(self.index, interval or DEFAULT_INTERVAL,
+                                      on_report=on_report).start()
+        return self._follower
 
     def watch(self, folder: str | Path,
               on_report: Callable[[Report], None] | None = None) -> Watcher:
@@ -175,4 +212,7 @@ class Backend:
         for watcher in self._watchers:
             watcher.stop()
         self._watchers.clear()
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
 

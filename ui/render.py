@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
+from index import CopyGroup, Feed, FeedItem
 from qa.result import Answer, Citation, Position, Source
 from qa.when import readable_date, time_ranks
 from ui.pdf_page import PageView
@@ -164,19 +165,44 @@ def _quote_unless_value(citation: Citation, position: Position, texts: Mapping[s
     return f'<span class="nqa-quote">{quote_html(citation, texts.get(citation.doc_id))}</span> '
 
 
+def _folded(numbered: Sequence[Numbered]) -> list[tuple[Numbered, list[Numbered]]]:
+    """Each story once, with the other prints of it folded under it: the original (or the
+    first print cited) first, in the order they come."""
+    stories: dict[str, tuple[Numbered, list[Numbered]]] = {}
+    for n in numbered:
+        head = stories.get(n.citation.story)
+        if head is None:
+            stories[n.citation.story] = (n, [])
+        elif n.citation.copy_of is None:  # the original itself: it heads its prints
+            stories[n.citation.story] = (n, [head[0], *head[1]])
+        else:
+            head[1].append(n)
+    return list(stories.values())
+
+
+def _prints_html(prints: Sequence[Numbered], answer_no: int) -> str:
+    """"also printed by Harbour Gazette [2], Metro Ledger [3]": the copies of a story."""
+    if not prints:
+        return ""
+    named = ", ".join(f"{escape(n.citation.outlet or n.citation.doc_id)} {_marker(answer_no, n.number)}"
+                      for n in prints)
+    return f'<div class="nqa-prints">also printed by {named}</div>'
+
+
 def position_html(position: Position, numbered: Sequence[Numbered], answer_no: int,
                   label: str = "", texts: Mapping[str, str] | None = None) -> str:
-    """One answer value: the value, how many documents give it, its markers and quotes."""
+    """One answer value: the value, how many independent sources give it, its markers and
+    quotes; the prints of one wire story folded under its first."""
     texts = texts or {}
     mine = _numbers_of(position, numbered)
     markers = "".join(_marker(answer_no, n.number) for n in mine)
-    badge = f'<span class="nqa-badge">{_plural(position.support, "source")}</span>'
+    badge = f'<span class="nqa-badge">{escape(position.sources_text())}</span>'
     side = f'<span class="nqa-side">{escape(label)}</span> ' if label else ""
     quotes = "".join(
         f'<li>{_marker(answer_no, n.number)} '
         f'{_quote_unless_value(n.citation, position, texts)}'
         f'<span class="nqa-from">— {source_html(n.citation.source, [n.citation.page], short=True)}'
-        f'</span></li>' for n in mine)
+        f'</span>{_prints_html(prints, answer_no)}</li>' for n, prints in _folded(mine))
     css = "nqa-position nqa-disputed" if position.disputed else "nqa-position"
     return (f'<div class="{css}">{side}<strong class="nqa-value">{escape(position.text)}'
             f"</strong> {markers} {badge}<ul class=\"nqa-quotes\">{quotes}</ul></div>")
@@ -185,7 +211,7 @@ def position_html(position: Position, numbered: Sequence[Numbered], answer_no: i
 def _side_label(position: Position) -> str:
     if position.disputed:
         return "Disputed (fewer sources):"
-    return "Majority:" if position.support > 1 else "One side:"
+    return "Majority:" if position.independent_sources > 1 else "One side:"
 
 
 def _time_labels(positions: Sequence[Position]) -> list[str]:
@@ -248,18 +274,29 @@ def sources_html(answer: Answer | None, answer_no: int) -> str:
     for item in numbered:
         by_doc.setdefault(item.citation.doc_id, []).append(item)
     items = []
-    for doc_id, cited in by_doc.items():
-        first = cited[0].citation
-        markers = "".join(_marker(answer_no, n.number) for n in cited)
-        pages = [n.citation.page for n in cited]
-        items.append(
-            f'<li class="nqa-source"><div class="nqa-source-title">'
+    for head, prints in _folded([cited[0] for cited in by_doc.values()]):
+        items.append(_source_item(by_doc[head.citation.doc_id], answer_no,
+                                  [by_doc[p.citation.doc_id] for p in prints]))
+    return (f'<div class="nqa-sources-for">Sources for “{escape(answer.question)}”</div>'
+            f'<ul class="nqa-sources">{"".join(items)}</ul>')
+
+
+def _source_item(cited: Sequence[Numbered], answer_no: int,
+                 prints: Sequence[Sequence[Numbered]] = ()) -> str:
+    """One cited article in the sources panel; the other prints of its story, if any, as
+    a list folded under it."""
+    first = cited[0].citation
+    markers = "".join(_marker(answer_no, n.number) for n in cited)
+    pages = [n.citation.page for n in cited]
+    folded = "".join(_source_item(p, answer_no) for p in prints)
+    folded = (f'<details class="nqa-copies"><summary>{_plural(len(prints), "other print")} of '
+              f'this story</summary><ul class="nqa-sources">{folded}</ul></details>'
+              if prints else "")
+    return (f'<li class="nqa-source"><div class="nqa-source-title">'
             f'{source_html(first.source, pages)}</div>'
             f'<div class="nqa-source-cites"><a class="nqa-open" '
             f'href="{cite_href(answer_no, cited[0].number)}">Read it here</a> · cited as {markers}'
-            f' · <span class="nqa-meta">{escape(doc_id)}</span></div></li>')
-    return (f'<div class="nqa-sources-for">Sources for “{escape(answer.question)}”</div>'
-            f'<ul class="nqa-sources">{"".join(items)}</ul>')
+            f' · <span class="nqa-meta">{escape(first.doc_id)}</span></div>{folded}</li>')
 
 
 def merge_spans(spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, list[int]]]:
@@ -343,3 +380,41 @@ def busy_html(documents: int) -> str:
     """Shown in the chat while `ask` works, so a slow first answer does not look like a hang."""
     return (f'<div class="nqa-busy"><span class="nqa-spinner"></span> Searching '
             f"{_plural(documents, 'article')}…</div>")
+
+
+def feeds_html(feeds: Sequence[tuple[Feed, Sequence[FeedItem]]]) -> str:
+    """The feeds followed: each with its articles, last fetch and last error, escaped."""
+    if not feeds:
+        return '<div class="nqa-empty">No feeds followed yet.</div>'
+    rows = []
+    for feed, items in feeds:
+        indexed = sum(1 for i in items if i.doc_id and not i.error)
+        failing = [i for i in items if i.error]
+        name = escape(feed.title or feed.url)
+        url = safe_url(feed.url)
+        if url:
+            name = (f'<a class="nqa-url" href="{escape(url)}" target="_blank" '
+                    f'rel="noopener noreferrer">{name}</a>')
+        fetched = feed.to_dict()["last_fetch"] or "never"
+        error = escape(without_paths(feed.last_error)) if feed.last_error else "none"
+        pages = "".join(f"<li>{escape(i.link)}: {escape(without_paths(i.error))}</li>"
+                        for i in failing)
+        pages = (f"<details><summary>{_plural(len(failing), 'page')} not read yet</summary>"
+                 f"<ul>{pages}</ul></details>") if failing else ""
+        rows.append(f'<tr><td>{name}</td><td>{indexed}</td><td>{escape(fetched)}</td>'
+                    f'<td class="nqa-feed-error">{error}{pages}</td></tr>')
+    return ('<table class="nqa-feeds"><thead><tr><th>Feed</th><th>Articles</th>'
+            '<th>Last fetch</th><th>Last error</th></tr></thead><tbody>'
+            f'{"".join(rows)}</tbody></table>')
+
+
+def copies_note(group: CopyGroup | None, doc_id: str) -> str:
+    """What an opened article is among the prints of one story: "" when it is printed once."""
+    if group is None:
+        return ""
+    others = [d for d in group.members if d != doc_id]
+    if doc_id == group.original:
+        return f"The likely original of {group.story}, also printed as: {', '.join(others)}"
+    return (f"A copy of {group.story}: the likely original is {group.original}"
+            + (f"; also printed as: {', '.join(d for d in others if d != group.original)}"
+               if len(others) > 1 else ""))

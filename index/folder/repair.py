@@ -16,7 +16,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -35,7 +35,9 @@ from index.folder.lock import WriteLock
 from index.folder.segments import number_of, write_atomically
 from index.folder.store import FolderIndex
 from index.ingest.articles import Article, Skipped, read_paths
+from index.ingest.feeds import Feed, FeedItem
 from index.results import Repair
+from index.store import read_feed_items, read_feeds
 
 STAGING = "repairing"
 # Articles a refused repair names by id; the rest are counted.
@@ -74,7 +76,8 @@ def repair(folder: Path, progress: Callable[[int, int], None] | None = None,
         lost = tuple(sorted(known - back))
         if (lost or not whole) and not accept_loss:
             raise RepairWouldLose(_loss(folder, len(back), len(known), lost, whole))
-        staging = _rebuild(folder, manifest, articles + reread, generation, progress)
+        staging = _rebuild(folder, manifest, articles + reread, generation, progress,
+                           _salvage_feeds(folder))
         moved_to = _swap(folder, staging)
     return Repair(str(folder), findings.problems, str(moved_to),
                   tuple(sorted(a.doc_id for a in articles)),
@@ -122,10 +125,28 @@ def _salvage(folder: Path) -> tuple[list[Article], set[str], bool, dict, int]:
     return articles, known, whole, manifest, highest
 
 
+def _salvage_feeds(folder: Path) -> list[tuple[Feed, list[FeedItem]]]:
+    """The feeds followed and their items, as far as index.sqlite still reads: they are no
+    article's only copy, so what cannot be read is left out, not reported."""
+    try:
+        db = sqlite.connect(folder / DATABASE, create=False, read_only=True)
+    except sqlite3.Error:
+        return []
+    try:
+        return [(feed, read_feed_items(db, sqlite.MARK, feed.url))
+                for feed in read_feeds(db, sqlite.MARK)]
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+
+
 def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: int,
-             progress: Callable[[int, int], None] | None) -> Path:
-    """A whole new index of the articles in `folder/repairing`, numbered above every
-    generation and segment of the old one, so that nothing can mistake one for the other."""
+             progress: Callable[[int, int], None] | None,
+             feeds: Sequence[tuple[Feed, list[FeedItem]]] = ()) -> Path:
+    """A whole new index of the articles (and the feeds followed) in `folder/repairing`,
+    numbered above every generation and segment of the old one, so that nothing can
+    mistake one for the other."""
     staging = folder / STAGING
     if staging.exists():
         shutil.rmtree(staging)  # the unfinished output of a repair that was stopped
@@ -134,6 +155,8 @@ def _rebuild(folder: Path, manifest: dict, articles: list[Article], generation: 
     sqlite.set_meta(db, generation=generation)
     db.close()
     index.add_articles(articles, progress=progress)
+    for feed, items in feeds:
+        index.save_feed(feed, items)
     index.close()
     rebuilt = read_manifest(staging)
     if manifest.get("sources"):

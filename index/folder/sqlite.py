@@ -21,6 +21,7 @@ import numpy as np
 
 from index.ingest.articles import Article
 from index.ingest.chunking import Chunk
+from index.ingest.copies import CopyGroup, Signature, groups_from_rows
 from index.ingest.nlp import Entity, Sentence
 from index.store import (
     ARTICLE_COLUMNS,
@@ -46,6 +47,31 @@ CREATE TABLE IF NOT EXISTS entities (
 CREATE INDEX IF NOT EXISTS entities_by_doc ON entities(doc_id);
 CREATE TABLE IF NOT EXISTS dead_chunks (chunk_id INTEGER PRIMARY KEY);
 """
+# Tables added since the first release: made with the others in a new index, and on the
+# first writable open of an older one (`_upgrade`). Copies of one story
+# (`index.ingest.copies`): each article's signature and the original of its group, its
+# LSH band keys, and the pairs found to be copies (both ways round). Followed feeds
+# (`index.follow`) and what is remembered of their items.
+ADDED_TABLES = """
+CREATE TABLE IF NOT EXISTS copies (
+    doc_id TEXT PRIMARY KEY, shingles INTEGER NOT NULL, minhash BLOB NOT NULL,
+    wire TEXT NOT NULL, by_wire INTEGER NOT NULL, published TEXT NOT NULL, original TEXT);
+CREATE INDEX IF NOT EXISTS copies_by_original ON copies(original);
+CREATE TABLE IF NOT EXISTS copy_bands (
+    key INTEGER NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copy_links (
+    doc_id TEXT NOT NULL, other TEXT NOT NULL, shared REAL NOT NULL,
+    PRIMARY KEY (doc_id, other)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY, title TEXT NOT NULL, added REAL NOT NULL, etag TEXT NOT NULL,
+    modified TEXT NOT NULL, last_fetch REAL NOT NULL, last_ok REAL NOT NULL,
+    last_error TEXT NOT NULL, failures INTEGER NOT NULL, next_fetch REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed TEXT NOT NULL, key TEXT NOT NULL, link TEXT NOT NULL, guid TEXT NOT NULL,
+    updated TEXT NOT NULL, doc_id TEXT NOT NULL, error TEXT NOT NULL, tries INTEGER NOT NULL,
+    next_try REAL NOT NULL, seen REAL NOT NULL, PRIMARY KEY (feed, key)) WITHOUT ROWID;
+"""
+MARK = "?"
 
 # Columns added since the first release, with their type: an index made before them gets
 # them on its first writable open (`_upgrade`), and reads of one that cannot be written
@@ -122,8 +148,12 @@ def is_stale(path: Path, immutable: bool) -> bool:
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
-    """Add the columns an older index lacks (SQLite adds a column without rewriting rows).
-    A database that cannot be written keeps its columns; `_doc_columns` reads around them."""
+    """Add the columns and tables an older index lacks (SQLite adds a column without
+    rewriting rows). A database that cannot be written keeps its columns; `_doc_columns`
+    reads around them, and the added tables' readers read none."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+        with suppress(sqlite3.OperationalError):  # read-only file: read around it
+            db.executescript(ADDED_TABLES)
     for table, columns in _ADDED_COLUMNS.items():
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if not have:
@@ -226,6 +256,7 @@ def forget_dead(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> None:
 
 
 def delete_documents(db: sqlite3.Connection, doc_ids: Iterable[str]) -> None:
+    """The articles' rows; their copies' rows go first, through `Copies.remove`."""
     for table in ("documents", "chunks", "sentences", "entities"):
         db.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids])
 
@@ -313,3 +344,83 @@ def counts(db: sqlite3.Connection) -> tuple[int, int]:
     docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     return docs, n_chunks
+
+
+def _has_copies(db: sqlite3.Connection) -> bool:
+    """Whether the copies tables are there: an old index opened read-only has none."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'copies'").fetchone() is not None
+
+
+def copy_groups(db: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, CopyGroup]:
+    """The group of prints each of the articles is in, for those in one."""
+    if not doc_ids or not _has_copies(db):
+        return {}
+    heads = {r[0] for r in _in_batches(db, "SELECT original FROM copies WHERE doc_id IN ({marks}) "
+                                           "AND original IS NOT NULL", doc_ids)}
+    return groups_from_rows(_in_batches(db, "SELECT doc_id, original, wire FROM copies "
+                                            "WHERE original IN ({marks})", heads))
+
+
+class Copies:
+    """`index.ingest.copies.CopyRows` in SQLite, on the write's connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def unsigned(self) -> list[Article]:
+        """Looked for only until every article has been signed once (a meta flag)."""
+        if get_meta(self.db, "copies_signed") == "1":
+            return []
+        ids = [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM documents WHERE doc_id NOT IN (SELECT doc_id FROM copies)")]
+        set_meta(self.db, copies_signed=1)
+        return list(articles(self.db, ids).values()) if ids else []
+
+    def unsign(self) -> tuple:
+        """A write that did not look for copies: the next one that does signs what it left."""
+        set_meta(self.db, copies_signed=0)
+        return ()
+
+    def add_signatures(self, signatures: Sequence[Signature]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                            [(s.doc_id, s.shingles, s.minhash, s.wire, int(s.by_wire), s.published)
+                             for s in signatures])
+        self.db.executemany("INSERT OR IGNORE INTO copy_bands VALUES (?, ?)",
+                            [(key, s.doc_id) for s in signatures for key in s.band_keys])
+
+    def signatures(self, doc_ids: Iterable[str]) -> dict[str, Signature]:
+        rows = _in_batches(self.db, "SELECT doc_id, shingles, minhash, wire, by_wire, published "
+                                    "FROM copies WHERE doc_id IN ({marks})", doc_ids)
+        return {r[0]: Signature(r[0], r[1], bytes(r[2]), r[3], bool(r[4]), r[5]) for r in rows}
+
+    def sharing(self, keys: Iterable[int]) -> list[tuple[int, str]]:
+        return _in_batches(self.db, "SELECT key, doc_id FROM copy_bands WHERE key IN ({marks})", keys)
+
+    def add_links(self, links: Sequence[tuple[str, str, float]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO copy_links VALUES (?, ?, ?)",
+                            [row for a, b, shared in links for row in ((a, b, shared), (b, a, shared))])
+
+    def linked(self, doc_ids: Iterable[str]) -> set[str]:
+        return {r[0] for r in _in_batches(self.db, "SELECT other FROM copy_links "
+                                                   "WHERE doc_id IN ({marks})", doc_ids)}
+
+    def group_of(self, doc_ids: Iterable[str]) -> set[str]:
+        ids = list(doc_ids)
+        heads = {r[0] for r in _in_batches(self.db, "SELECT original FROM copies WHERE doc_id IN "
+                                                    "({marks}) AND original IS NOT NULL", ids)}
+        return set(ids) | {r[0] for r in _in_batches(
+            self.db, "SELECT doc_id FROM copies WHERE original IN ({marks})", heads)}
+
+    def set_originals(self, originals: dict[str, str | None]) -> None:
+        self.db.executemany("UPDATE copies SET original = ? WHERE doc_id = ?",
+                            [(head, doc_id) for doc_id, head in originals.items()])
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        ids = list(doc_ids)
+        for doc_id, signature in self.signatures(ids).items():
+            self.db.executemany("DELETE FROM copy_bands WHERE key = ? AND doc_id = ?",
+                                [(key, doc_id) for key in signature.band_keys])
+        others = _in_batches(self.db, "SELECT other, doc_id FROM copy_links WHERE doc_id IN ({marks})", ids)
+        self.db.executemany("DELETE FROM copy_links WHERE doc_id = ? AND other = ?", others)
+        self.db.executemany("DELETE FROM copy_links WHERE doc_id = ?", [(d,) for d in ids])
+        self.db.executemany("DELETE FROM copies WHERE doc_id = ?", [(d,) for d in ids])

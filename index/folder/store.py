@@ -4,7 +4,8 @@ Layout of the folder:
 
     manifest.json          schema version, embedder, dimension, tokenizer
     index.sqlite           articles, chunks, sentences (with vectors), entities,
-                           tombstones, the list of live segments and the generation
+                           tombstones, the list of live segments and the generation;
+                           copies of one story and the feeds followed
     vectors.<n>.faiss      chunk vectors of segment <n>, ids = chunk ids
     lexical.<n>.npz        BM25 postings of the same chunks
     write.lock             held by the one process that may write
@@ -64,6 +65,7 @@ from index.folder.segments import (
     one_search_thread,
     write_atomically,
 )
+from index.ingest import copies
 from index.ingest.articles import Article, Skipped
 from index.ingest.claims import assign
 from index.ingest.skips import remember as remember_skips
@@ -315,6 +317,27 @@ class FolderIndex(Store):
 
     # Writing ---------------------------------------------------------------
 
+    @contextmanager
+    def _small_write(self) -> Iterator[sqlite3.Connection]:
+        """Under the write lock, one transaction on a connection of its own."""
+        with WriteLock(self.path, self.write_wait):
+            try:
+                db = sqlite.connect(self.path / "index.sqlite", create=False)
+            except sqlite3.Error as error:
+                raise _damaged(self.path, f"index.sqlite cannot be opened ({error})") from error
+            try:
+                with _clear_write_errors(self.path):
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield db
+                        db.execute("COMMIT")
+                    except BaseException:
+                        if db.in_transaction:
+                            db.execute("ROLLBACK")
+                        raise
+            finally:
+                db.close()
+
     def compact(self) -> Report:
         """Fold every segment into one and drop tombstoned chunks for good: worth running
         after many updates or removals, never needed for correctness."""
@@ -435,6 +458,8 @@ class FolderIndex(Store):
         skipped = [*skipped, *embedding.skipped]
         replaced = [row[0].doc_id for row in embedded if row[0].doc_id in known]
         sqlite.bury(db, sqlite.chunk_ids_of(db, replaced + removals))
+        copy_rows = sqlite.Copies(db)
+        regroup = copies.forget(copy_rows, replaced + removals)
         sqlite.delete_documents(db, replaced + removals)
         now = time.time()
         ids, vectors, spans = [], [], []
@@ -444,6 +469,8 @@ class FolderIndex(Store):
             ids += [c.chunk_id for c in chunks]
             vectors.append(chunk_vectors)
             spans += [(c.chunk_id, article.text, c.start, c.end) for c in chunks]
+        found = copies.settle(copy_rows, [row[0] for row in embedded], regroup) \
+            if self.find_copies else copy_rows.unsign()
         new = number + 1
         segment_number = free_number(self.path, new)
         # Terms are made as the postings are filled, not held as lists for every chunk at
@@ -482,7 +509,8 @@ class FolderIndex(Store):
                       workers=embedding.workers, pool=embedding.pool,
                       seconds=time.perf_counter() - started,
                       added_ids=tuple(d for d in written if d not in known),
-                      updated_ids=tuple(replaced), unchanged_ids=unchanged, removed_ids=gone)
+                      updated_ids=tuple(replaced), unchanged_ids=unchanged, removed_ids=gone,
+                      copies=found)
 
     def _drop_old_files(self, db: sqlite3.Connection) -> None:
         """Keep the segments of this generation and of the one before it: a reader may be

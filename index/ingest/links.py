@@ -34,7 +34,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
@@ -124,6 +124,7 @@ class Fetched:
     suffix: str
     url: str
     charset: str = ""
+    headers: Mapping[str, str] | None = None   # the response's, names in lower case
 
 
 class _Deadline:
@@ -183,13 +184,22 @@ class _Connection(http.client.HTTPConnection):
         self.sock = self._opened()
 
 
+class NotModified(Unreadable):
+    """A conditional fetch (`If-None-Match`, `If-Modified-Since`) answered 304: what the
+    caller already holds is current."""
+
+
 def fetch_page(url: str, max_bytes: int = MAX_FILE_BYTES,
-               timeout: float = FETCH_TIMEOUT_SECONDS, allowed: Allowed | None = None) -> Fetched:
+               timeout: float = FETCH_TIMEOUT_SECONDS, allowed: Allowed | None = None, *,
+               headers: Mapping[str, str] | None = None, any_type: bool = False) -> Fetched:
     """The page or PDF at `url`, whole, within `timeout` seconds in all; `allowed`: which
-    addresses it may connect to, on every hop (None: any). Unreadable says why not."""
+    addresses it may connect to, on every hop (None: any). Unreadable says why not. For a
+    caller that reads the body itself (a feed, `index.ingest.feeds`): `headers` are sent
+    too, and `any_type` gives back a body of any content type (suffix "" when it is not a
+    page or PDF)."""
     with _Deadline(timeout) as deadline:
         try:
-            return _follow(url, max_bytes, deadline, allowed)
+            return _follow(url, max_bytes, deadline, allowed, headers or {}, any_type)
         except Unreadable:
             if deadline.passed:
                 raise Unreadable(f"timed out after {timeout:g} s") from None
@@ -201,22 +211,26 @@ def fetch_page(url: str, max_bytes: int = MAX_FILE_BYTES,
 
 
 def fetch(url: str, max_bytes: int = MAX_FILE_BYTES, timeout: float = FETCH_TIMEOUT_SECONDS,
-          allowed: Allowed | None = None) -> tuple[bytes, str, str]:
+          allowed: Allowed | None = None, *, headers: Mapping[str, str] | None = None,
+          any_type: bool = False, answered: dict[str, str] | None = None) -> tuple[bytes, str, str]:
     """(body, file suffix its content type reads as, final URL after redirects): `fetch_page`
-    as a tuple."""
-    page = fetch_page(url, max_bytes, timeout, allowed)
+    as a tuple; `answered`, when given, receives the response's headers."""
+    page = fetch_page(url, max_bytes, timeout, allowed, headers=headers, any_type=any_type)
+    if answered is not None:
+        answered.update(page.headers or {})
     return page.body, page.suffix, page.url
 
 
-def _follow(url: str, max_bytes: int, deadline: _Deadline, allowed: Allowed | None) -> Fetched:
+def _follow(url: str, max_bytes: int, deadline: _Deadline, allowed: Allowed | None,
+            headers: Mapping[str, str], any_type: bool) -> Fetched:
     """Request `url` and each address it redirects to, checking every hop."""
     visited = [url]
     while True:
-        connection, response = _request(url, deadline, allowed)
+        connection, response = _request(url, deadline, allowed, headers)
         try:
             location = response.getheader("Location") if response.status in _REDIRECTS else None
             if location is None:
-                return _whole(response, url, max_bytes, deadline)
+                return _whole(response, url, max_bytes, deadline, any_type)
         finally:
             response.close()
             connection.close()
@@ -231,7 +245,7 @@ def _follow(url: str, max_bytes: int, deadline: _Deadline, allowed: Allowed | No
         url = target
 
 
-def _request(url: str, deadline: _Deadline, allowed: Allowed | None
+def _request(url: str, deadline: _Deadline, allowed: Allowed | None, headers: Mapping[str, str]
              ) -> tuple[_Connection, http.client.HTTPResponse]:
     """One GET of `url`, sent to an address its host name has (and `allowed` allows)."""
     parts = urlsplit(url)
@@ -252,7 +266,7 @@ def _request(url: str, deadline: _Deadline, allowed: Allowed | None
     try:
         connection.request("GET", target, headers={
             "User-Agent": USER_AGENT, "Accept": "text/html, application/pdf",
-            "Connection": "close"})
+            "Connection": "close", **headers})
         return connection, connection.getresponse()
     except BaseException:
         connection.close()
@@ -315,13 +329,15 @@ def _open(addresses: list[tuple[Address, int, tuple]], tls_host: str | None,
 
 
 def _whole(response: http.client.HTTPResponse, url: str, max_bytes: int,
-           deadline: _Deadline) -> Fetched:
+           deadline: _Deadline, any_type: bool = False) -> Fetched:
     """The response read to its end, or Unreadable: an error status, a type that is not
-    a page or a PDF, too large, or cut short."""
+    a page or a PDF (unless `any_type`), too large, or cut short; NotModified for a 304."""
+    if response.status == 304:
+        raise NotModified("not modified since the last fetch")
     if response.status >= 300:
         raise Unreadable(f"the server answered {response.status} {one_line(response.reason)}")
     kind = response.headers.get_content_type()
-    if kind not in _KINDS and kind != UNTYPED:
+    if kind not in _KINDS and kind != UNTYPED and not any_type:
         raise Unreadable(f"not a web page or PDF: the server sent {kind}")
     declared = response.length  # None when the server did not say (chunked, or until close)
     if declared is not None and declared > max_bytes:
@@ -331,10 +347,11 @@ def _whole(response: http.client.HTTPResponse, url: str, max_bytes: int,
         raise Unreadable(f"cut short: the connection closed after {len(body):,} of "
                          f"{declared:,} bytes")
     suffix = _KINDS.get(kind) or (".pdf" if body.startswith(b"%PDF-") else "")
-    if not suffix:
+    if not suffix and not any_type:
         raise Unreadable(f"not a web page or PDF: the server sent {kind} that is not a PDF "
                          f"either")
-    return Fetched(body, suffix, url, response.headers.get_content_charset() or "")
+    return Fetched(body, suffix, url, response.headers.get_content_charset() or "",
+                   {key.lower(): value for key, value in response.headers.items()})
 
 
 def _read_until(response: http.client.HTTPResponse, max_bytes: int,

@@ -36,6 +36,7 @@ import numpy as np
 
 from index.display import one_line
 from index.errors import ActionNeeded, DiskFull, IndexBusy
+from index.ingest import copies
 from index.ingest.articles import Article, Skipped
 from index.ingest.chunking import DEFAULT_MAX_TOKENS
 from index.ingest.claims import assign
@@ -55,6 +56,8 @@ WRITE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 10
 # Serializes schema creation across processes (pg_advisory_xact_lock's key).
 _CREATE_LOCK = 0x6E657773
+# Serializes the copy finding of writes (`index.ingest.copies`).
+_COPIES_LOCK = 0x636F7079
 DEFAULT_SCHEMA = "newsqa"
 
 
@@ -138,6 +141,8 @@ class PostgresIndex(Store):
                     raise ActionNeeded(f"no index at {target.shown}: build one with "
                                        f"`python -m index build PATH --index {target.shown}`")
                 manifest = _create(conn, target, name)
+            else:
+                _add_tables(conn)
         cls.refuse_unreadable(target.shown, manifest, str(tables.SCHEMA_VERSION), name, "schema")
         manifest = {**manifest, "dimension": int(manifest["dimension"]),
                     "chunk_max_tokens": int(manifest.get("chunk_max_tokens", DEFAULT_MAX_TOKENS))}
@@ -209,6 +214,17 @@ class PostgresIndex(Store):
                      int(_schema_bytes(conn, self._target.schema)), layout="PostgreSQL")
 
     # Writing ---------------------------------------------------------------
+
+    @contextmanager
+    def _small_write(self) -> Iterator[Any]:
+        """One transaction on a connection of its own."""
+        psycopg = _driver()
+        try:
+            with _connection(self._target, vectors=False) as conn, conn.transaction():
+                yield conn
+        except psycopg.Error as error:
+            raise ActionNeeded(f"writing to {self.path} failed, nothing was changed: "
+                               f"{_reason(error, self._target.password)}") from error
 
     def compact(self) -> Report:
         """PostgreSQL's housekeeping: the per-write `totals` rows folded into one, terms no
@@ -319,8 +335,15 @@ class PostgresIndex(Store):
             return Report(unchanged=len(unchanged), skipped=tuple(skipped),
                           seconds=time.perf_counter() - started, unchanged_ids=unchanged,
                           renamed=named.renamed)
+        # Copies are looked for one writer at a time: two writers of prints of one story
+        # must each see the other's signatures.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_COPIES_LOCK,))
+        copy_rows = tables.Copies(conn)
+        regroup = copies.forget(copy_rows, replaced + removals)
         gone_chunks, gone_length, gone_terms = tables.delete_documents(conn, replaced + removals)
         new_chunks, new_length, new_terms = tables.insert_documents(conn, rows, time.time())
+        found = copies.settle(copy_rows, [row[0] for row in rows], regroup) \
+            if self.find_copies else copy_rows.unsign()
         conn.execute("INSERT INTO totals VALUES (%s, %s)",
                      (new_chunks - gone_chunks, new_length - gone_length))
         new_terms.subtract(gone_terms)
@@ -332,7 +355,7 @@ class PostgresIndex(Store):
                         seconds=time.perf_counter() - started,
                         added_ids=tuple(d for d in written if d not in known),
                         updated_ids=tuple(replaced), unchanged_ids=unchanged,
-                        removed_ids=tuple(removals), renamed=named.renamed)
+                        removed_ids=tuple(removals), renamed=named.renamed, copies=found)
         conn.execute("INSERT INTO writes (added, updated, removed, chunks) VALUES (%s, %s, %s, %s)",
                      (report.added, report.updated, report.removed, report.chunks_embedded))
         return report
@@ -433,6 +456,21 @@ def _create(conn: Any, target: _Target, name: str) -> dict:
                            f"{_reason(error, target.password)} (a superuser can run "
                            f"`CREATE EXTENSION vector` there first)") from None
     return manifest
+
+
+def _add_tables(conn: Any) -> None:
+    """The tables added since the first release, made in an older index's schema (once,
+    whoever opens it first). A user who may not create tables reads around them."""
+    if tables.has_added_tables(conn):
+        return
+    psycopg = _driver()
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            for statement in tables.ADDED_TABLES:
+                conn.execute(statement)
+    except psycopg.errors.InsufficientPrivilege:
+        pass
 
 
 def _ident(name: str) -> str:

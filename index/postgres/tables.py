@@ -11,6 +11,8 @@
     totals     insert-only (chunks, length) deltas, one row per write: the corpus size
                and average length BM25 needs, kept without a row every writer updates
     writes     one row per committed write: its number is the index's generation
+    copies, copy_bands, copy_links   prints of one wire story (`index.ingest.copies`)
+    feeds, feed_items                the feeds followed (`index.follow`)
 
 Why BM25 from postings rather than precomputed weights (a `sparsevec` of tf-norms):
 a weight depends on the average chunk length of the whole index, which every write
@@ -33,6 +35,7 @@ import numpy as np
 
 from index.ingest.articles import Article
 from index.ingest.chunking import Chunk
+from index.ingest.copies import CopyGroup, Signature, groups_from_rows
 from index.ingest.nlp import Entity, Sentence
 from index.ingest.terms import terms
 from index.postgres.bm25 import terms_of
@@ -45,7 +48,7 @@ from index.store import (
 
 SCHEMA_VERSION = 1
 TABLES = ("meta", "documents", "chunks", "postings", "vocabulary", "sentences", "entities",
-          "totals", "writes")
+          "totals", "writes", "copies", "copy_bands", "copy_links", "feeds", "feed_items")
 # HNSW graph settings (pgvector's defaults; docs/scaling.md discusses larger ones).
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -94,7 +97,39 @@ def schema_sql(dimension: int) -> list[str]:
             added integer NOT NULL, updated integer NOT NULL, removed integer NOT NULL,
             chunks integer NOT NULL)""",
         "CREATE SEQUENCE chunk_ids",
+        *ADDED_TABLES,
     ]
+
+
+# Tables added since the first release: made with the others in a new schema, and on the
+# first open of an older one (`index.postgres.store`). Copies of one story
+# (`index.ingest.copies`): each article's signature and its group's original, its LSH band
+# keys, and the pairs found to be copies (both ways round); they go with their article.
+# Followed feeds (`index.follow`) and what is remembered of their items.
+ADDED_TABLES = [
+    """CREATE TABLE IF NOT EXISTS copies (
+        doc_id text PRIMARY KEY REFERENCES documents ON DELETE CASCADE,
+        shingles integer NOT NULL, minhash bytea NOT NULL, wire text NOT NULL,
+        by_wire boolean NOT NULL, published text NOT NULL, original text)""",
+    "CREATE INDEX IF NOT EXISTS copies_by_original ON copies (original)",
+    """CREATE TABLE IF NOT EXISTS copy_bands (
+        key bigint NOT NULL, doc_id text NOT NULL, PRIMARY KEY (key, doc_id))""",
+    """CREATE TABLE IF NOT EXISTS copy_links (
+        doc_id text NOT NULL, other text NOT NULL, shared real NOT NULL,
+        PRIMARY KEY (doc_id, other))""",
+    "CREATE INDEX IF NOT EXISTS copy_links_by_other ON copy_links (other)",
+    """CREATE TABLE IF NOT EXISTS feeds (
+        url text PRIMARY KEY, title text NOT NULL, added double precision NOT NULL,
+        etag text NOT NULL, modified text NOT NULL, last_fetch double precision NOT NULL,
+        last_ok double precision NOT NULL, last_error text NOT NULL, failures integer NOT NULL,
+        next_fetch double precision NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS feed_items (
+        feed text NOT NULL, key text NOT NULL, link text NOT NULL, guid text NOT NULL,
+        updated text NOT NULL, doc_id text NOT NULL, error text NOT NULL, tries integer NOT NULL,
+        next_try double precision NOT NULL, seen double precision NOT NULL,
+        PRIMARY KEY (feed, key))""",
+]
+MARK = "%s"
 
 
 def get_meta(conn: Connection, key: str, default: str = "", lock: bool = False) -> str:
@@ -260,3 +295,89 @@ def document_rows(conn: Connection) -> list[dict]:
             """
     keys = ("doc_id", "title", "date", "path", "indexed_at", "chunks")
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]
+
+
+def has_added_tables(conn: Connection) -> bool:
+    return conn.execute("SELECT to_regclass('feed_items') IS NOT NULL").fetchone()[0]
+
+
+def copy_groups(conn: Connection, doc_ids: Sequence[str]) -> dict[str, CopyGroup]:
+    """The group of prints each of the articles is in, for those in one."""
+    if not doc_ids:
+        return {}
+    return groups_from_rows(conn.execute(
+        "SELECT doc_id, original, wire FROM copies WHERE original IN "
+        "(SELECT original FROM copies WHERE doc_id = ANY(%s) AND original IS NOT NULL)",
+        (list(doc_ids),)).fetchall())
+
+
+class Copies:
+    """`index.ingest.copies.CopyRows` in PostgreSQL, on the write's connection; the writer
+    holds `COPIES_LOCK`, so that two writers of copies of one story see each other's."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def unsigned(self) -> list[Article]:
+        """Looked for only until every article has been signed once (a meta flag)."""
+        if get_meta(self.conn, "copies_signed") == "1":
+            return []
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT doc_id FROM documents d WHERE NOT EXISTS "
+            "(SELECT 1 FROM copies c WHERE c.doc_id = d.doc_id)")]
+        set_meta(self.conn, copies_signed=1)
+        return list(articles(self.conn, ids).values()) if ids else []
+
+    def unsign(self) -> tuple:
+        set_meta(self.conn, copies_signed=0)
+        return ()
+
+    def add_signatures(self, signatures: Sequence[Signature]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO copies VALUES (%s, %s, %s, %s, %s, %s, NULL) "
+                            "ON CONFLICT (doc_id) DO UPDATE SET shingles = excluded.shingles, "
+                            "minhash = excluded.minhash, wire = excluded.wire, "
+                            "by_wire = excluded.by_wire, published = excluded.published",
+                            [(_storable(s.doc_id), s.shingles, s.minhash, _storable(s.wire),
+                              s.by_wire, s.published) for s in signatures])
+            cur.executemany("INSERT INTO copy_bands VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(key, s.doc_id) for s in signatures for key in s.band_keys])
+
+    def signatures(self, doc_ids: Iterable[str]) -> dict[str, Signature]:
+        rows = self.conn.execute("SELECT doc_id, shingles, minhash, wire, by_wire, published "
+                                 "FROM copies WHERE doc_id = ANY(%s)", (list(doc_ids),))
+        return {r[0]: Signature(r[0], r[1], bytes(r[2]), r[3], bool(r[4]), r[5]) for r in rows}
+
+    def sharing(self, keys: Iterable[int]) -> list[tuple[int, str]]:
+        return self.conn.execute("SELECT key, doc_id FROM copy_bands WHERE key = ANY(%s)",
+                                 (list(keys),)).fetchall()
+
+    def add_links(self, links: Sequence[tuple[str, str, float]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO copy_links VALUES (%s, %s, %s) ON CONFLICT (doc_id, other) "
+                            "DO UPDATE SET shared = excluded.shared",
+                            [row for a, b, shared in links for row in ((a, b, shared), (b, a, shared))])
+
+    def linked(self, doc_ids: Iterable[str]) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT other FROM copy_links WHERE doc_id = ANY(%s)",
+                                                (list(doc_ids),))}
+
+    def group_of(self, doc_ids: Iterable[str]) -> set[str]:
+        ids = list(doc_ids)
+        return set(ids) | {r[0] for r in self.conn.execute(
+            "SELECT doc_id FROM copies WHERE original IN (SELECT original FROM copies "
+            "WHERE doc_id = ANY(%s) AND original IS NOT NULL)", (ids,))}
+
+    def set_originals(self, originals: dict[str, str | None]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany("UPDATE copies SET original = %s WHERE doc_id = %s",
+                            [(head, doc_id) for doc_id, head in originals.items()])
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        ids = list(doc_ids)
+        keys = [(key, doc_id) for doc_id, s in self.signatures(ids).items() for key in s.band_keys]
+        with self.conn.cursor() as cur:
+            cur.executemany("DELETE FROM copy_bands WHERE key = %s AND doc_id = %s", keys)
+        self.conn.execute("DELETE FROM copy_links WHERE doc_id = ANY(%s) OR other = ANY(%s)",
+                          (ids, ids))
+        self.conn.execute("DELETE FROM copies WHERE doc_id = ANY(%s)", (ids,))
