@@ -13,9 +13,10 @@ from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
 from index import Index
+from tests.conftest import ask_in_page as ask
 from tests.conftest import serve_page
 from tests.feed_site import CRASH_QUESTION, Site, serve_feeds
-from tests.test_ui_browser import ANSWER_TIMEOUT, UPLOAD_TIMEOUT, ask, browser  # noqa: F401
+from tests.test_ui_browser import UPLOAD_TIMEOUT
 from ui import Backend
 from ui.backend import ReadOnly
 
@@ -43,7 +44,7 @@ def served(site: Site, tmp_path_factory: pytest.TempPathFactory, embedder
 
 @pytest.mark.browser
 def test_following_a_feed_on_the_page_and_asking_where_copies_disagree_with_a_report(
-        served, site: Site, browser: Browser) -> None:  # noqa: F811
+        served, site: Site, browser: Browser) -> None:
     url, _ = served
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page: Page = context.new_page()
