@@ -9,27 +9,30 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
+from starlette.middleware import Middleware
 
 from index import SUPPORTED_SUFFIXES, Report, counted, shown
 from qa import Answer, Source
 from ui import render
 from ui.api import ask_endpoint
 from ui.backend import Backend
-from ui.uploads import MAX_UPLOAD_BYTES
+from ui.gate import Gate
+from ui.uploads import MAX_UPLOAD_BYTES, discard
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
 TABLE_TITLE_WORDS = 12
 LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --auth."
 # Uploads whose handler never ran (a closed tab, a bare request) leave files in Gradio's
-# temporary folder too: those older than this are swept, every this many seconds.
-UPLOAD_SWEEP_SECONDS = 3600
+# temporary folder too: every UPLOAD_SWEEP_SECONDS, those older than UPLOAD_MAX_AGE_SECONDS
+# are swept (a handler copies its files within seconds of the upload).
+UPLOAD_SWEEP_SECONDS = 600
+UPLOAD_MAX_AGE_SECONDS = 1800
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
 # One listener for the whole page: any click on a citation link, in the chat or in the
@@ -244,16 +247,8 @@ def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
 
 def discard_uploads(files: list[str]) -> None:
     """Delete uploaded files from Gradio's temporary folder once they are indexed (the index
-    keeps the text), with the per-file folder Gradio made for each. Only paths inside that
-    folder are touched, whatever a request claims."""
-    folder = Path(gradio_upload_folder()).resolve()
-    for name in files:
-        path = Path(name).resolve()
-        if path.is_relative_to(folder) and path != folder:
-            path.unlink(missing_ok=True)
-            with suppress(OSError):         # not empty: another upload of the same bytes
-                if path.parent != folder:
-                    path.parent.rmdir()
+    keeps the text)."""
+    discard(files, gradio_upload_folder())
 
 
 def upload(backend: Backend, files: list[str] | None, progress: gr.Progress,
@@ -325,7 +320,7 @@ def remove_confirmed(backend: Backend, asked: str | None, shown: str | None) -> 
 def build(backend: Backend) -> gr.Blocks:
     """The whole page; events call the functions above with this backend."""
     with gr.Blocks(title="News QA", analytics_enabled=False,
-                   delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
+                   delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_MAX_AGE_SECONDS)) as page:
         answers = gr.State([])
         gr.HTML("<h2 style='margin:0'>News QA</h2><div class='nqa-meta'>Answers from the "
                 "indexed news articles only. Every answer cites its sources; when sources "
@@ -467,11 +462,14 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
 def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
            auth: list[tuple[str, str]] | None = None) -> gr.Blocks:
     """Serve the page; `block=False` returns at once (tests, embedding). With `auth`
-    (user, password) pairs, every visitor logs in first."""
+    (user, password) pairs, every visitor logs in first. Uploads and logins pass `ui.gate`
+    first: a read-only page takes no files, a writable one a bounded number, and wrong
+    logins are slowed down."""
     page = build(backend)
     page.queue(default_concurrency_limit=2)
     page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
                 max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), quiet=not block,
                 footer_links=["api"], auth=auth or None,
-                auth_message=LOGIN_MESSAGE if auth else None)
+                auth_message=LOGIN_MESSAGE if auth else None,
+                app_kwargs={"middleware": [Middleware(Gate, read_only=backend.read_only)]})
     return page
