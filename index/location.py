@@ -16,14 +16,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from index.store import Index, Store
 
 SCHEMES = ("postgresql://", "postgres://")
-# Query parameters of a URI that are secrets (libpq's names).
-_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+# The values of a URI's query parameters that are secrets (libpq's names).
+_SECRET_VALUES = re.compile(r"([?&](?:password|sslpassword)=)[^&#]*", re.IGNORECASE)
 MASK = "***"
 _ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = _ROOT / "seeds"
@@ -49,23 +48,20 @@ def is_postgres(location: object) -> bool:
 
 def masked(location: object) -> str:
     """The location as it may be shown: a URI's password (in the user part or a query
-    parameter) replaced by ***; a folder as it is."""
+    parameter) replaced by ***, and nothing else changed; a folder as it is. The URI is
+    not taken apart and put together again: that turns `postgresql:///news` (no host:
+    libpq's default socket) into `postgresql:/news`, which is not the URI given."""
     text = str(location)
     if not is_postgres(text):
         return text
-    try:
-        parts = urlsplit(text.strip())
-        netloc = parts.netloc
-        if "@" in netloc:
-            user, _, host = netloc.rpartition("@")
-            name, colon, password = user.partition(":")
-            netloc = f"{name}:{MASK}@{host}" if colon and password else f"{name}@{host}"
-        query = urlencode([(k, MASK if k.lower() in _SECRET_PARAMETERS else v)
-                           for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="/*")
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        # Unparseable (a bad port, say): keep only the scheme and what follows the last @.
-        return re.sub(r"//.*@", f"//{MASK}@", text.split("?", 1)[0])
+    scheme, _, rest = text.strip().partition("://")
+    end = next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name, colon, password = user.partition(":")
+        netloc = f"{name}:{MASK}@{host}" if colon and password else f"{name}@{host}"
+    return f"{scheme}://{netloc}{_SECRET_VALUES.sub(lambda m: m.group(1) + MASK, tail)}"
 
 
 def default_index_dir() -> str | Path:

@@ -221,9 +221,11 @@ class Findings:
 
 @dataclass(frozen=True)
 class Repair:
-    """What a repair found and did: the CLI's summary and its --json object. Only a folder
-    is ever rebuilt; a PostgreSQL index recovers by itself and gives an empty Repair when
-    healthy."""
+    """What a repair found and did: the CLI's summary and its --json object. A folder is
+    rebuilt whole from its stored texts and sources (`restored`, `reread`, `lost`, the
+    damaged files `moved_to` a folder); a PostgreSQL index has the parts its rows can make
+    again `rebuilt` in place, and names what only a person can mend (`unmended`, with the
+    store's `advice`). A healthy index gives an empty Repair."""
 
     path: str
     problems: tuple[Problem, ...] = ()
@@ -235,6 +237,9 @@ class Repair:
     sources_missing: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     seconds: float = 0.0
+    rebuilt: tuple[str, ...] = ()  # parts made again in place, as `check` names them
+    unmended: tuple[Problem, ...] = ()  # problems still there afterwards
+    advice: str = field(default="", repr=False)
 
     @property
     def complete(self) -> bool:
@@ -242,12 +247,14 @@ class Repair:
 
     @property
     def ok(self) -> bool:
-        """What the command's exit status says: 0 when every article came back."""
-        return self.complete
+        """What the command's exit status says: 0 when every article came back and no
+        problem is left."""
+        return self.complete and not self.unmended
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = _words(self)
         data.update(problems=[p.to_dict() for p in self.problems],
+                    unmended=[p.to_dict() for p in self.unmended],
                     skipped=[s.to_dict() for s in self.skipped], complete=self.complete,
                     seconds=round(self.seconds, 3))
         return data
@@ -259,13 +266,20 @@ class Repair:
                  for doc_id in self.lost]
         lines += [f"  source {s} no longer exists" for s in self.sources_missing]
         lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"  still: {p.summary()}" for p in self.unmended]
         if self.catalogue_lost:
             lines.append("  index.sqlite could not be read: articles that were not under the "
                          "remembered sources (uploads, files since moved) cannot be named")
-        # With index.sqlite unreadable, the articles nothing else names are lost uncounted.
-        lost = (f"{len(self.lost)} known lost and an unknown number more" if self.catalogue_lost
-                else f"{len(self.lost)} lost")
-        lines.append(f"repaired {self.path}: {counted(len(self.restored), 'article')} restored "
-                     f"from stored texts, {len(self.reread)} re-read from sources, "
-                     f"{lost}; damaged files moved to {self.moved_to} ({self.seconds:.1f}s)")
+        if self.moved_to:
+            # With index.sqlite unreadable, the articles nothing else names are lost uncounted.
+            lost = (f"{len(self.lost)} known lost and an unknown number more"
+                    if self.catalogue_lost else f"{len(self.lost)} lost")
+            done = (f"{counted(len(self.restored), 'article')} restored from stored texts, "
+                    f"{len(self.reread)} re-read from sources, {lost}; damaged files moved to "
+                    f"{self.moved_to}")
+        else:
+            done = f"rebuilt {', '.join(self.rebuilt) or 'nothing'} from the stored rows"
+        left = (f"; {counted(len(self.unmended), 'problem')} left: {self.advice}"
+                if self.unmended else "")
+        lines.append(f"repaired {self.path}: {done} ({self.seconds:.1f}s){left}")
         return "\n".join(lines)

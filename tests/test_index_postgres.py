@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -323,3 +324,105 @@ def test_index_kind_in_status(pg_seeds_index):
     assert status.kind == "postgres" and status.segments == 0 and status.size_bytes > 0
     assert status.to_dict()["kind"] == "postgres"
     assert pg_seeds_index.path.startswith("postgresql://") and ":@" not in pg_seeds_index.path
+
+
+def test_repair_rebuilds_the_vector_index_postings_and_vocabulary_from_the_rows(
+        postgres, pg_seeds_build, pg_seeds_index, run_cli):
+    """Issue 20.9: `check` listed a dropped HNSW index and missing postings, then suggested
+    `repair --index postgresql:/...` (one slash: the URI had gone through a Path), and
+    `repair` only printed the list again. It rebuilds them now; hints name the URI as given."""
+    import psycopg
+
+    uri = postgres.new_database(template=pg_seeds_build[0])
+    # No host in the URI's authority (libpq's socket, given as a parameter): `///`.
+    parts = urlsplit(uri)
+    secret = f"postgresql:///{parts.path.lstrip('/')}?{parts.query}&user=postgres&password=sekrit"
+    shown = secret.replace("password=sekrit", "password=***")
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("DROP INDEX newsqa.chunks_embedding")
+        conn.execute("DELETE FROM newsqa.postings WHERE chunk_id = "
+                     "(SELECT min(chunk_id) FROM newsqa.chunks)")
+        conn.execute("UPDATE newsqa.vocabulary SET df = df + 7 WHERE term = 'kanai'")
+        conn.execute("INSERT INTO newsqa.totals VALUES (5, 100)")
+    check = run_cli("check", "--index", secret)
+    assert check.returncode == 1, check.stderr
+    assert [line.split()[:2] for line in check.stdout.splitlines()[:-1]] == [
+        ["index", "chunks_embedding"], ["table", "totals"], ["table", "postings"],
+        ["table", "vocabulary"]]
+    assert check.stdout.splitlines()[-1] == (
+        f"{shown}: 4 problems; `python -m index repair --index '{shown}'` rebuilds them from "
+        f"the stored rows")
+    repair = run_cli("repair", "--index", secret)
+    assert repair.returncode == 0, repair.stdout + repair.stderr
+    assert repair.stdout.strip().splitlines()[-1].startswith(
+        f"repaired {shown}: rebuilt index chunks_embedding, table postings, table vocabulary, "
+        f"table totals from the stored rows")
+    for result in (check, repair):
+        assert "sekrit" not in result.stdout + result.stderr
+    index = Index.open(uri)
+    assert index.check().healthy
+    for query in ("Kanai", "Prime Minister of Japan", "talks in Beijing"):
+        got, expected = index.lexical_search(query, 10), pg_seeds_index.lexical_search(query, 10)
+        assert [i for i, _ in got] == [i for i, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected])
+    vector = index.embedder.encode(["Who leads Japan's government?"])[0]
+    assert [i for i, _ in index.dense_search(vector, 5)] == [
+        i for i, _ in pg_seeds_index.dense_search(vector, 5)]
+    assert run_cli("repair", "--index", secret).stdout.strip() == f"{shown}: healthy; nothing to repair"
+
+
+# `python -m index add` with the embedder swapped for random vectors: 2,000 chunks of one
+# article, so the COPY into `chunks` is still being sent when its connection is ended.
+ADD_MANY_CHUNKS = """
+import sys
+import numpy as np
+import index.store
+from index.cli import main, run
+from index.ingest.chunking import Chunk
+from index.ingest.workers import Embedding
+
+def synthetic(name, articles, next_id, progress=None, workers=1):
+    rows = []
+    for a in articles:
+        n, size = 2000, len(a.text) // 2000
+        chunks = [Chunk(a.doc_id, i, i * size, (i + 1) * size, 10) for i in range(n)]
+        vectors = np.random.default_rng(0).random((n, 384), dtype=np.float32)
+        rows.append((a, chunks, [], np.zeros((0, 384), np.float32), [], vectors))
+    return Embedding(rows, [], 1, "synthetic")
+
+index.store.embed_articles = synthetic
+run(lambda: main(sys.argv[1:]))
+"""
+
+
+def test_a_connection_lost_mid_copy_is_one_error_line(postgres, pg_seeds_build, tmp_path,
+                                                      spawn_python):
+    """Issue 20.10: the server going away in the middle of a COPY printed psycopg's own
+    "error ignored terminating <Copy>" line above `error:`. A trigger slows the server's
+    side of the COPY into `chunks`; the child's backend is ended while it is still sending."""
+    import psycopg
+
+    uri = postgres.new_database(template=pg_seeds_build[0])
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION newsqa.slow() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN PERFORM pg_sleep(0.01); RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow BEFORE INSERT ON newsqa.chunks FOR EACH ROW "
+                     "EXECUTE FUNCTION newsqa.slow()")
+    (tmp_path / "long.txt").write_text("The council met on the harbour budget again. " * 3000)
+    child = spawn_python(ADD_MANY_CHUNKS, "add", str(tmp_path / "long.txt"), "--index", uri,
+                         "--quiet")
+    deadline = time.monotonic() + 120
+    with psycopg.connect(uri, autocommit=True) as admin:
+        while not admin.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s AND state = 'active' "
+                "AND query LIKE 'COPY chunks%%' AND now() - query_start > interval '1 second'",
+                (f"newsqa pid {child.pid}",)).fetchone():
+            assert time.monotonic() < deadline, f"no COPY into chunks: {child.stderr()}"
+            time.sleep(0.05)
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = %s", (f"newsqa pid {child.pid}",))
+    assert child.proc.wait(timeout=60) == 2
+    err = child.stderr()
+    assert err.startswith(f"error: writing to {uri.replace(':@', '@')} failed, nothing was "
+                          f"changed: ") and err.count("\n") == 1, err
+    assert Index.open(uri).status().documents == 3

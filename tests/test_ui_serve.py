@@ -9,12 +9,18 @@ module; the other checks end before the index is loaded, so they take a second o
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
 import re
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from gradio.utils import get_upload_folder
@@ -25,9 +31,12 @@ from playwright.sync_api import Browser, expect
 from index import ActionNeeded
 from index.folder.lock import WriteLock
 from tests.conftest import REPO, Child, copy_index, free_port, occupy, python_env
+from tests.web_site import PAGE, serve_site
 from ui.app import upload
 from ui.backend import Backend, ReadOnly
+from ui.logins import FREE_FAILURES
 from ui.network import DEFAULT_PORT, is_free
+from ui.uploads import MAX_UPLOAD_FILES, MAX_WAITING_BYTES, discard
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
@@ -116,13 +125,15 @@ def test_a_port_in_use_is_named_with_the_next_free_one(tmp_path, how):
 
 
 @pytest.fixture(scope="module")
-def locked_page(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Child]]:
+def locked_page(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Child, Path]]:
+    """(address, child, the folder Gradio keeps its uploads in)."""
     folder = tmp_path_factory.mktemp("ui-serve")
     index = copy_index(seeds_build.path, folder / "index")
     logins = folder / "logins.txt"
     logins.write_text(LOGINS)
     holder = occupy(DEFAULT_PORT)
-    env = {k: v for k, v in python_env().items() if k != "GRADIO_SERVER_PORT"}
+    env = {k: v for k, v in python_env(GRADIO_TEMP_DIR=str(folder / "gradio")).items()
+           if k != "GRADIO_SERVER_PORT"}
     child = Child(RUN_UI, ["--index", str(index), "--read-only", "--auth-file", str(logins)], env)
     try:
         note = child.wait_for("port ", timeout=120)
@@ -134,20 +145,20 @@ def locked_page(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Child]]:
         taken = re.fullmatch(rf"port {DEFAULT_PORT} is in use; using port (\d+) instead", note)
         assert taken, note
         assert running.endswith(f"127.0.0.1:{taken[1]}")
-        yield f"http://127.0.0.1:{taken[1]}/", child
+        yield f"http://127.0.0.1:{taken[1]}/", child, folder / "gradio"
     finally:
         child.stop()
 
 
 def test_with_the_default_port_taken_the_page_says_so_and_serves_on_the_next(locked_page):
-    url, child = locked_page
+    url, child, _ = locked_page
     assert Client(url, auth=("bob", "hunter2-bob"), verbose=False).view_api(
         print_info=False, return_format="dict")["named_endpoints"]
     assert "warning" not in child.stderr()      # 127.0.0.1: this machine only
 
 
 def test_the_page_asks_for_a_login_and_refuses_a_wrong_password(locked_page):
-    url, _ = locked_page
+    url, _, _ = locked_page
     with pytest.raises(AuthenticationError, match="login"):
         Client(url, verbose=False)
     for wrong in (("alice", "open-sesame"), ("alice", "hunter2-bob"), ("mallory", "")):
@@ -159,7 +170,7 @@ def test_the_page_asks_for_a_login_and_refuses_a_wrong_password(locked_page):
 
 
 def test_a_read_only_page_shows_no_upload_and_no_remove(locked_page, browser: Browser):
-    url, _ = locked_page
+    url, _, _ = locked_page
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -215,3 +226,142 @@ def test_an_upload_that_fails_leaves_nothing_in_gradios_temporary_folder(seeds_c
     with pytest.raises(ReadOnly):
         upload(backend, [str(sent)], lambda *args, **kwargs: None)
     assert not sent.exists() and not sent.parent.exists()
+
+
+# Uploads and logins as a client on the network meets them (issue 20, items 5, 7 and 8) ---
+
+
+def _request(url: str, path: str, body: bytes = b"", kind: str = "",
+             cookie: str = "") -> tuple[int, dict[str, str], str]:
+    """(status, headers, text) of a POST to the page, as curl would send it."""
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+    try:
+        connection.request("POST", path, body=body, headers={
+            "Content-Type": kind, **({"Cookie": cookie} if cookie else {})})
+        response = connection.getresponse()
+        cookies = "; ".join(v.split(";", 1)[0] for k, v in response.getheaders()
+                            if k.lower() == "set-cookie")
+        return response.status, {**dict(response.getheaders()), "cookies": cookies}, \
+            response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
+def _files(*named: tuple[str, bytes]) -> tuple[bytes, str]:
+    """A multipart body of files under Gradio's field name, `curl -F files=@...`."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"'
+             f'\r\nContent-Type: application/octet-stream\r\n\r\n'.encode() + data + b"\r\n"
+             for name, data in named]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), \
+        f"multipart/form-data; boundary={boundary}"
+
+
+def _login(url: str, user: str, password: str) -> tuple[int, dict[str, str], str]:
+    return _request(url, "/login", f"username={user}&password={password}".encode(),
+                    "application/x-www-form-urlencoded")
+
+
+def _held(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_a_read_only_page_takes_no_file(locked_page):
+    """Issue 20.7: ten `curl -F files=@9MB.bin .../gradio_api/upload` put 95 MB on a
+    read-only page's disk, downloadable again for about two hours."""
+    url, _, uploads = locked_page
+    before = _held(uploads)
+    status, headers, _ = _login(url, "bob", "hunter2-bob")
+    assert status == 200
+    body, kind = _files(("story.txt", b"Rain fell on London all week."),
+                        ("big.bin", os.urandom(2**20)))
+    for cookie in ("", headers["cookies"]):     # without a login, and with one
+        status, _, text = _request(url, "/gradio_api/upload", body, kind, cookie)
+        assert (status, text) == (403, "this page is read-only: it takes no files\n")
+    assert _held(uploads) == before
+
+
+@pytest.fixture(scope="module")
+def open_page(seeds_build, tmp_path_factory) -> Iterator[tuple[str, Child, Path]]:
+    """A writable page behind a login whose operator lets it fetch links from this machine:
+    (address, child, the folder Gradio keeps its uploads in)."""
+    folder = tmp_path_factory.mktemp("ui-open")
+    index = copy_index(seeds_build.path, folder / "index")
+    (folder / "logins.txt").write_text(LOGINS)
+    port = free_port()
+    child = Child(RUN_UI, ["--index", str(index), "--auth-file", str(folder / "logins.txt"),
+                           "--port", str(port), "--allow-private-links"],
+                  python_env(GRADIO_TEMP_DIR=str(folder / "gradio")))
+    try:
+        child.wait_for("* Running on local URL:", timeout=240)
+        yield f"http://127.0.0.1:{port}/", child, folder / "gradio"
+    finally:
+        child.stop()
+
+
+def test_a_writable_page_caps_what_an_upload_may_leave_on_its_disk(open_page):
+    url, _, uploads = open_page
+    _, headers, _ = _login(url, "bob", "hunter2-bob")
+    cookie = headers["cookies"]
+
+    def send(*named: tuple[str, bytes]) -> tuple[int, str]:
+        status, _, text = _request(url, "/gradio_api/upload", *_files(*named), cookie)
+        return status, text
+
+    status, text = send(("story.txt", b"Rain fell on London all week."))
+    assert status == 200 and Path(json.loads(text)[0]).is_relative_to(uploads.resolve())
+    held = _held(uploads)
+    assert send(*((f"s{n}.txt", f"story {n}".encode()) for n in range(MAX_UPLOAD_FILES + 1))
+                ) == (413, f"{MAX_UPLOAD_FILES + 1} files in one upload; the limit is "
+                           f"{MAX_UPLOAD_FILES}\n")
+    status, text = send(("blob.bin", os.urandom(2**20)))
+    assert status == 415 and text.startswith("files of type .bin cannot be indexed")
+    assert _held(uploads) == held          # nothing of the refused uploads stays
+    nine = b"x" * (9 * 2**20)
+    answers = [send((f"nine{n}.txt", nine + bytes([n]))) for n in range(12)]
+    refused = [a for a in answers if a[0] == 429]
+    assert answers[0][0] == 200 and refused and refused[0][1].startswith("the page holds ")
+    assert sum(p.stat().st_size for p in _held(uploads)) <= MAX_WAITING_BYTES
+    discard(_held(uploads), uploads)
+
+
+def test_wrong_logins_from_one_client_are_slowed_down(open_page):
+    """Issue 20.8: 200 wrong logins went through in 2.4 s."""
+    url, _, _ = open_page
+    statuses = [_login(url, "alice", f"guess-{n}")[0] for n in range(FREE_FAILURES)]
+    assert statuses == [400] * FREE_FAILURES
+    status, headers, text = _login(url, "alice", "guess-next")
+    assert status == 429 and text.startswith("too many wrong logins from this address")
+    wait = int(headers["retry-after"])
+    assert 1 <= wait <= 2
+    # Too early, even the right password is refused unread: guessing cannot go on.
+    assert _login(url, "alice", "open-sesame:with-colons")[0] == 429
+    time.sleep(wait + 0.2)
+    assert _login(url, "alice", "wrong-again")[0] == 400
+    assert _login(url, "alice", "open-sesame:with-colons")[0] == 429    # waits longer now
+    time.sleep(2 * wait + 0.2)
+    assert _login(url, "alice", "open-sesame:with-colons")[0] == 200
+    assert _login(url, "alice", "a-typo")[0] == 400                      # the count starts over
+
+
+def test_an_operator_may_let_the_page_fetch_links_from_this_machine(open_page, tmp_path,
+                                                                  browser: Browser):
+    """`python -m ui --allow-private-links`: the page's "Add a link" reaches this machine."""
+    url, _, _ = open_page
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        with serve_site(tmp_path) as site:
+            page.goto(url)
+            page.get_by_label("username").fill("bob")
+            page.get_by_label("password").fill("hunter2-bob")
+            page.get_by_role("button", name="Login").click()
+            page.get_by_role("tab", name="Articles").click()
+            page.locator("#nqa-link textarea, #nqa-link input").first.fill(f"{site}{PAGE}")
+            page.locator("#nqa-add-link").click()
+            expect(page.locator("#nqa-report")).to_contain_text("1 added", timeout=180_000)
+        expect(page.locator("#nqa-documents")).to_contain_text("127.0.0.1/news/2025/11/talks")
+    finally:
+        context.close()

@@ -10,12 +10,12 @@ from __future__ import annotations
 import html
 import weakref
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from gradio.utils import get_upload_folder as gradio_upload_folder
+from starlette.middleware import Middleware
 
 from index import SUPPORTED_SUFFIXES, Report, counted, shown
 from qa import Answer, Source
@@ -24,20 +24,23 @@ from ui.api import ask_endpoint
 from ui.backend import Backend
 from ui.conversation import STORAGE_KEY, STORAGE_SECRET, restored, stored
 from ui.export import Exports
+from ui.gate import Gate
 from ui.pdf_page import NotShown, cited_page, read_pdf_file
 from ui.scripts import PAGE_JS, THEME_TOGGLE_JS
+from ui.uploads import MAX_UPLOAD_BYTES, discard
 
 if TYPE_CHECKING:
     from index.follow import FollowReport
-from ui.uploads import MAX_UPLOAD_BYTES
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 TABLE_HEADERS = ["doc_id", "title", "date", "chunks"]
 TABLE_TITLE_WORDS = 12
 LOGIN_MESSAGE = "News QA: log in with a user and password given to the page's --auth."
 # Uploads whose handler never ran (a closed tab, a bare request) leave files in Gradio's
-# temporary folder too: those older than this are swept, every this many seconds.
-UPLOAD_SWEEP_SECONDS = 3600
+# temporary folder too: every UPLOAD_SWEEP_SECONDS, those older than UPLOAD_MAX_AGE_SECONDS
+# are swept (a handler copies its files within seconds of the upload).
+UPLOAD_SWEEP_SECONDS = 600
+UPLOAD_MAX_AGE_SECONDS = 1800
 EXPORT_KINDS = ("Markdown", "JSON")      # in the order Exports.write gives the files
 VIEWER_HINT = "Click a citation such as [1], or a source above, to read the article."
 
@@ -311,16 +314,8 @@ def _articles_view(backend: Backend, chosen: str | None = None) -> tuple:
 
 def discard_uploads(files: list[str]) -> None:
     """Delete uploaded files from Gradio's temporary folder once they are indexed (the index
-    keeps the text), with the per-file folder Gradio made for each. Only paths inside that
-    folder are touched, whatever a request claims."""
-    folder = Path(gradio_upload_folder()).resolve()
-    for name in files:
-        path = Path(name).resolve()
-        if path.is_relative_to(folder) and path != folder:
-            path.unlink(missing_ok=True)
-            with suppress(OSError):         # not empty: another upload of the same bytes
-                if path.parent != folder:
-                    path.parent.rmdir()
+    keeps the text)."""
+    discard(files, gradio_upload_folder())
 
 
 def upload(backend: Backend, files: list[str] | None, progress: gr.Progress,
@@ -403,7 +398,7 @@ def build(backend: Backend) -> gr.Blocks:
     """The whole page; events call the functions above with this backend."""
     exports = Exports()
     with gr.Blocks(title="News QA", analytics_enabled=False,
-                   delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_SWEEP_SECONDS)) as page:
+                   delete_cache=(UPLOAD_SWEEP_SECONDS, UPLOAD_MAX_AGE_SECONDS)) as page:
         answers = gr.State([])
         kept = gr.BrowserState(stored([]), storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Row(elem_id="nqa-header", equal_height=False):
@@ -590,12 +585,15 @@ def _build_articles(backend: Backend, status: gr.HTML, examples: gr.Dataset) -> 
 def launch(backend: Backend, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
            auth: list[tuple[str, str]] | None = None) -> gr.Blocks:
     """Serve the page; `block=False` returns at once (tests, embedding). With `auth`
-    (user, password) pairs, every visitor logs in first."""
+    (user, password) pairs, every visitor logs in first. Uploads and logins pass `ui.gate`
+    first: a read-only page takes no files, a writable one a bounded number, and wrong
+    logins are slowed down."""
     page = build(backend)
     page.queue(default_concurrency_limit=2)
     page.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
                 max_file_size=MAX_UPLOAD_BYTES, css=CSS, theme=theme(), js=PAGE_JS,
                 quiet=not block,
                 footer_links=["api"], auth=auth or None,
-                auth_message=LOGIN_MESSAGE if auth else None)
+                auth_message=LOGIN_MESSAGE if auth else None,
+                app_kwargs={"middleware": [Middleware(Gate, read_only=backend.read_only)]})
     return page

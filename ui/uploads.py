@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path, PureWindowsPath
 
 from index import Skipped
@@ -20,6 +21,12 @@ from index.ingest.articles import SUPPORTED_SUFFIXES
 from index.ingest.ids import FALLBACK_ID, clean_part
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Files in one upload; and what uploads not yet indexed (or never to be: a bare request to
+# Gradio's upload route, a closed tab) may hold on the server's disk at once, all pages
+# that share Gradio's folder together (see `ui.gate`).
+MAX_UPLOAD_FILES = 20
+MAX_WAITING_BYTES = 100 * 1024 * 1024
+MAX_WAITING_FILES = 200
 # File systems allow 255 bytes a name; a name of CJK letters takes 3 bytes a letter.
 MAX_NAME_BYTES = 200
 
@@ -65,3 +72,16 @@ def stage(files: Iterable[tuple[str | Path, str]], folder: Path,
             shutil.copyfile(source, target)
             staged.append(target)
     return staged, skipped
+
+
+def discard(paths: Iterable[str | Path], folder: str | Path) -> None:
+    """Delete uploaded files from Gradio's folder, with the per-file folder Gradio made for
+    each. Only paths inside `folder` are touched, whatever a request claims."""
+    root = Path(folder).resolve()
+    for name in paths:
+        path = Path(name).resolve()
+        if path.is_relative_to(root) and path != root:
+            path.unlink(missing_ok=True)
+            with suppress(OSError):         # not empty: another upload of the same bytes
+                if path.parent != root:
+                    path.parent.rmdir()

@@ -23,14 +23,7 @@ from pathlib import Path
 from index.errors import ActionNeeded, RepairWouldLose
 from index.folder import sqlite
 from index.folder.access import check_writable
-from index.folder.check import (
-    DATABASE,
-    MANIFEST,
-    holds_index,
-    inspect,
-    read_manifest,
-    repair_command,
-)
+from index.folder.check import DATABASE, MANIFEST, holds_index, inspect, read_manifest, repair_command
 from index.folder.lock import WriteLock
 from index.folder.segments import number_of, write_atomically
 from index.folder.store import FolderIndex

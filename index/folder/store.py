@@ -39,21 +39,8 @@ import numpy as np
 from index.display import counted, one_line
 from index.errors import ActionNeeded, DiskFull, IndexDamaged
 from index.folder import sqlite
-from index.folder.access import (
-    WRITING,
-    check_readable,
-    check_writable,
-    denied,
-    is_denied,
-)
-from index.folder.check import (
-    DATABASE,
-    MANIFEST,
-    holds_index,
-    inspect,
-    read_manifest,
-    repair_command,
-)
+from index.folder.access import WRITING, check_readable, check_writable, denied, is_denied
+from index.folder.check import DATABASE, MANIFEST, holds_index, inspect, read_manifest, repair_command
 from index.folder.lock import WriteLock
 from index.folder.postings import LexicalIndex
 from index.folder.segments import (

@@ -25,12 +25,14 @@ opened: the folder index never needs them.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
+import shlex
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote
 
 import numpy as np
 
@@ -54,11 +56,22 @@ LOCK_WAIT_SECONDS = 30.0
 # starts its transaction again, at most this many times.
 WRITE_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 10
+# The parts `check` names that `repair` makes again from the rows: the HNSW index, and
+# BM25's tables, which are always made together.
+_VECTOR_INDEX = "index chunks_embedding"
+_COUNTED = ("table postings", "table vocabulary", "table totals")
 # Serializes schema creation across processes (pg_advisory_xact_lock's key).
 _CREATE_LOCK = 0x6E657773
 # Serializes the copy finding of writes (`index.ingest.copies`).
 _COPIES_LOCK = 0x636F7079
 DEFAULT_SCHEMA = "newsqa"
+
+
+# psycopg logs the errors it meets while cleaning up after another (a COPY ended by a
+# server that went away: "error ignored terminating <Copy>"). With no handler anywhere,
+# Python would print them to stderr above the one `error:` line that already says what
+# happened; a program that configures logging still gets them.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 def _driver() -> Any:
@@ -75,12 +88,15 @@ def _driver() -> Any:
 def split_schema(uri: str) -> tuple[str, str]:
     """(the URI for libpq, the schema the index's tables live in): `?schema=NAME` picks
     one (several indexes in one database), else `newsqa`. libpq itself knows no such
-    parameter, so it is taken out here."""
-    parts = urlsplit(uri.strip())
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == "schema"), "") or DEFAULT_SCHEMA
-    rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), schema
+    parameter, so it is taken out here, and nothing else is touched: a URI taken apart
+    and put together again loses the `//` of one with no host (`postgresql:///news`)."""
+    base, hashmark, fragment = uri.strip().partition("#")
+    head, _, query = base.partition("?")
+    schema = next((v for k, v in parse_qsl(query, keep_blank_values=True) if k == "schema"),
+                  "") or DEFAULT_SCHEMA
+    kept = "&".join(part for part in query.split("&")
+                    if part and unquote(part.split("=", 1)[0]) != "schema")
+    return f"{head}{'?' if kept else ''}{kept}{hashmark}{fragment}", schema
 
 
 def _reason(error: BaseException, secret: str = "") -> str:
@@ -159,12 +175,45 @@ class PostgresIndex(Store):
 
     @classmethod
     def repair_at(cls, location: Location, progress: Progress | None = None,
-                  accept_loss: bool = False) -> Repair | Findings:
-        """Nothing to rebuild: every write is one transaction and PostgreSQL recovers from
-        a crash by itself. A healthy index gives an empty Repair; what check finds (a
-        missing HNSW index, say) is given back, each problem with its fix."""
-        findings = cls.check_at(location)
-        return Repair(findings.path) if findings.healthy else findings
+                  accept_loss: bool = False) -> Repair:
+        """What the stored rows can make again, made again: the HNSW index from the chunks'
+        vectors, and BM25's postings, vocabulary and totals from the articles' texts, in one
+        transaction that writers wait behind. Nothing is deleted that a row does not give
+        back, so no article can be lost (`accept_loss` has nothing to accept). What only a
+        person can mend (the extension, chunks or sentences that are gone) is left, named."""
+        started = time.perf_counter()
+        index = cls.open(location, create=False)
+        try:
+            findings = index.check()
+            if findings.healthy:
+                return Repair(findings.path)
+            rebuilt = index._rebuild([p.file for p in findings.problems])
+            left = index.check()
+        finally:
+            index.close()
+        return Repair(findings.path, findings.problems, rebuilt=rebuilt, unmended=left.problems,
+                      advice=left.advice, seconds=time.perf_counter() - started)
+
+    def _rebuild(self, broken: Sequence[str]) -> tuple[str, ...]:
+        """Make again the parts named in `broken` (as `check` names them) that the rows
+        hold; the parts made."""
+        psycopg = _driver()
+        counted = [part for part in _COUNTED if part in broken]
+        vectors = _VECTOR_INDEX in broken
+        try:
+            with _connection(self._target) as conn, conn.transaction():
+                if counted:
+                    conn.execute("LOCK TABLE chunks, postings, vocabulary, totals "
+                                 "IN SHARE ROW EXCLUSIVE MODE")
+                    tables.recount_terms(conn)
+                if vectors:
+                    conn.execute("DROP INDEX IF EXISTS chunks_embedding")
+                    conn.execute(tables.HNSW_INDEX)
+        except psycopg.Error as error:
+            raise ActionNeeded(f"repairing {self.path} failed, nothing was changed: "
+                               f"{_reason(error, self._target.password)}") from error
+        # Postings, vocabulary and totals are made together: one disagreeing means all are.
+        return (*([_VECTOR_INDEX] if vectors else []), *(_COUNTED if counted else []))
 
     def close(self) -> None:
         with self._lock:
@@ -372,9 +421,21 @@ class PostgresIndex(Store):
             n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
             generation = conn.execute("SELECT count(*) FROM writes").fetchone()[0]
         return Findings(self.path, tuple(problems), int(docs), int(n_chunks), 0, int(generation),
-                        kind=self.kind, layout="PostgreSQL",
-                        advice=f"mend them in the database (PostgreSQL has nothing for `repair` "
-                               f"to rebuild), then `python -m index check --index {self.path}`")
+                        kind=self.kind, layout="PostgreSQL", advice=self._advice(problems))
+
+    def _advice(self, problems: Sequence[Problem]) -> str:
+        """What to do about the problems: `repair` for what the rows can make again, the
+        database itself for the rest. The URI is the one given, its password masked."""
+        where = shlex.quote(self.path)
+        mendable = [p for p in problems if p.file in (_VECTOR_INDEX, *_COUNTED)]
+        repair = f"`python -m index repair --index {where}` rebuilds "
+        if len(mendable) == len(problems):
+            return f"{repair}them from the stored rows"
+        by_hand = (f"mend {'the rest' if mendable else 'them'} in the database, then "
+                   f"`python -m index check --index {where}`")
+        if not mendable:
+            return by_hand
+        return f"{repair}{', '.join(p.file for p in mendable)} from the stored rows; {by_hand}"
 
 
 def _connect(target: _Target, vectors: bool = True) -> Any:

@@ -57,6 +57,9 @@ HNSW_EF_SEARCH_MAX = 1000
 HNSW_EF_SEARCH_MIN = 40
 
 Connection = Any  # psycopg.Connection, imported lazily
+# The dense search's index: made with the tables, and again by `repair`.
+HNSW_INDEX = (f"CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops) "
+              f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
 
 
 def schema_sql(dimension: int) -> list[str]:
@@ -74,8 +77,7 @@ def schema_sql(dimension: int) -> list[str]:
             n_tokens integer NOT NULL, length integer NOT NULL,
             embedding vector({int(dimension)}) NOT NULL)""",
         "CREATE INDEX chunks_by_doc ON chunks (doc_id)",
-        f"""CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops)
-            WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})""",
+        HNSW_INDEX,
         # The primary key carries tf and length, so scoring a term is an index-only scan.
         """CREATE TABLE postings (
             term text NOT NULL, chunk_id bigint NOT NULL REFERENCES chunks ON DELETE CASCADE,
@@ -238,8 +240,7 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                       "length, embedding) FROM STDIN") as copy:
             for a, pieces, _, _, _, vectors in rows:
                 for chunk, vector in zip(pieces, vectors, strict=True):
-                    counts = Counter(terms(a.text[chunk.start:chunk.end]))
-                    length = sum(counts.values())
+                    counts, length = chunk_terms(a.text, chunk.start, chunk.end)
                     copy.write_row((chunk.chunk_id, a.doc_id, chunk.ordinal, chunk.start,
                                     chunk.end, chunk.n_tokens, length,
                                     np.asarray(vector, dtype=np.float32)))
@@ -260,6 +261,49 @@ def insert_documents(conn: Connection, rows: Sequence[tuple], now: float
                 for e in entities:
                     copy.write_row((a.doc_id, e.start, e.end, e.label))
     return added_chunks, added_length, holding
+
+
+def chunk_terms(text: str, start: int, end: int) -> tuple[Counter[str], int]:
+    """The BM25 terms of the chunk `text[start:end]` with their frequencies, and its length
+    (number of terms): what its postings rows hold, written and rebuilt alike."""
+    counts = Counter(terms(text[start:end]))
+    return counts, sum(counts.values())
+
+
+def recount_terms(conn: Connection, batch: int = 200) -> None:
+    """BM25's tables made again from the stored rows, inside the caller's transaction: each
+    chunk's terms from its article's text (postings, and the chunk's length), each term's
+    document frequency (vocabulary) and the corpus totals. What `repair` does when check
+    finds them disagreeing. Articles are read `batch` at a time from a server-side cursor,
+    each batch's postings copied in before the next is fetched (the connection does one
+    thing at a time), so memory holds one batch, not the index."""
+    conn.execute("CREATE TEMP TABLE lengths (chunk_id bigint PRIMARY KEY, length integer) "
+                 "ON COMMIT DROP")
+    conn.execute("DELETE FROM postings")
+    with conn.cursor(name="recount_terms") as articles, conn.cursor() as cur:
+        articles.execute("SELECT d.text, array_agg(c.chunk_id ORDER BY c.chunk_id), "
+                         "array_agg(c.start_char ORDER BY c.chunk_id), "
+                         "array_agg(c.end_char ORDER BY c.chunk_id) "
+                         "FROM documents d JOIN chunks c USING (doc_id) GROUP BY d.doc_id")
+        while rows := articles.fetchmany(batch):
+            postings, lengths = [], []
+            for text, chunk_ids, starts, ends in rows:
+                for chunk_id, start, end in zip(chunk_ids, starts, ends, strict=True):
+                    counts, length = chunk_terms(text, start, end)
+                    lengths.append((chunk_id, length))
+                    postings += [(term, chunk_id, n, length) for term, n in counts.items()]
+            for table, values in (("postings (term, chunk_id, tf, length)", postings),
+                                  ("lengths (chunk_id, length)", lengths)):
+                with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+    conn.execute("UPDATE chunks c SET length = l.length FROM lengths l "
+                 "WHERE c.chunk_id = l.chunk_id AND c.length <> l.length")
+    conn.execute("DELETE FROM vocabulary")
+    conn.execute("INSERT INTO vocabulary (term, df) SELECT term, count(*) FROM postings "
+                 "GROUP BY term")
+    conn.execute("DELETE FROM totals")
+    conn.execute("INSERT INTO totals SELECT count(*), coalesce(sum(length), 0) FROM chunks")
 
 
 def articles(conn: Connection, doc_ids: Sequence[str]) -> dict[str, Article]:
