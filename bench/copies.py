@@ -23,7 +23,8 @@ made corpus with the real embedder, and writes of 1,000 into an index growing to
 with made-up vectors (where the store's work is all there is).
 Answers: questions of the judged conflict set asked of its clusters, then again with
 the side one article takes printed by three more outlets, grouped and not grouped:
-how many answers change their majority (the position ranked first).
+how many answers change their majority (the answer more independent sources give than
+any other; none in a tie).
 """
 
 from __future__ import annotations
@@ -465,9 +466,9 @@ def _copies_bytes(folder: Path) -> int:
 
 
 def majority_changes(work: Path) -> dict:
-    """The conflict set's questions asked of each cluster, then of the cluster with the
-    side of its last article reprinted by three outlets: answers whose first position
-    changes, with copies grouped and with copy finding turned off."""
+    """The conflict set's questions asked of each cluster, then of the cluster with its
+    last article as a Reuters story that three outlets reprint: answers whose majority
+    (`_majority`) changes, with copies grouped and with copy finding turned off."""
     from index import Index
     from qa import ask
 
@@ -477,6 +478,7 @@ def majority_changes(work: Path) -> dict:
     asked = [q for q in data["questions"] if q["kind"] in ("disagree", "agree")]
     clusters = sorted({tuple(q["docs"]) for q in asked})
     counts = {"questions": 0, "changed_grouped": 0, "changed_ungrouped": 0}
+    changes: list[dict] = []
     for n, docs in enumerate(clusters):
         base = [reports[d] for d in docs]
         wire = as_wire(f"{docs[-1]}-wire", base[-1].title or docs[-1], base[-1].text,
@@ -491,18 +493,27 @@ def majority_changes(work: Path) -> dict:
             index = Index.open(folder)
             index.find_copies = grouped
             index.add_articles(articles)
-            firsts[label] = [_first(ask(q["question"], index=index))
+            firsts[label] = [_majority(ask(q["question"], index=index))
                              for q in asked if tuple(q["docs"]) == docs]
             index.close()
         counts["questions"] += len(firsts["plain"])
         for label in ("grouped", "ungrouped"):
             counts[f"changed_{label}"] += sum(a != b for a, b in zip(firsts["plain"], firsts[label],
                                                                      strict=True))
-    return counts
+        questions = [q["question"] for q in asked if tuple(q["docs"]) == docs]
+        changes += [{"question": q, **{label: firsts[label][i] for label in firsts}}
+                    for i, q in enumerate(questions)
+                    if len({firsts[label][i] for label in firsts}) > 1]
+    return {**counts, "changes": changes}
 
 
-def _first(answer) -> str:
-    return answer.answers[0].text.lower() if answer.answers else ""
+def _majority(answer) -> str:
+    """The answer more independent sources give than any other, "" when none does (a tie,
+    or no answer): what a reader takes as what most sources say."""
+    ranked = sorted(answer.answers, key=lambda p: -p.independent_sources)
+    if not ranked or (len(ranked) > 1 and ranked[1].independent_sources == ranked[0].independent_sources):
+        return ""
+    return ranked[0].text.lower()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,7 +42,7 @@ from index.ingest.articles import Article
 SHINGLE_WORDS = 3
 PERMUTATIONS = 128
 CANDIDATE_JACCARD = 0.15
-SAME_STORY = 0.5
+SAME_STORY = 0.3
 # Fewer shingles than this is too little text to tell a copy from a shared quote.
 MIN_SHINGLES = 30
 # A copy is linked to at most this many of the most similar earlier prints: enough to
