@@ -41,7 +41,7 @@ from index.errors import IndexLocked
 from index.ingest.articles import Article, Skipped, Unreadable, reason_of
 from index.ingest.feeds import Feed, FeedItem, Item, fetch_feed, stamp
 from index.ingest.ids import url_id
-from index.ingest.links import is_url, read_url
+from index.ingest.links import Allowed, is_url, read_url
 from index.results import Report
 from index.store import Index
 
@@ -116,17 +116,19 @@ def item_retry(tries: int) -> float:
 
 
 def follow(index: Index, url: str, interval: float = DEFAULT_INTERVAL,
-           now: float | None = None) -> FollowReport:
+           now: float | None = None, allowed: Allowed | None = None) -> FollowReport:
     """Follow the feed at `url` and read its items now (a feed already followed is fetched
     now). A new feed whose first fetch fails is not remembered: a typo must not be polled
-    for ever."""
+    for ever. `allowed`: the addresses the feed and its pages may be fetched from (None:
+    any; the page passes `is_public`)."""
     url = url.strip()
     if not is_url(url):
         return FollowReport(url or "(no address)", error="not a link: give the feed's "
                             "address, starting with https://", followed=False)
     now = time.time() if now is None else now
     known = next((f for f in index.feeds() if f.url == url), None)
-    return refresh(index, known or Feed(url, added=now), interval, now, new=known is None)
+    return refresh(index, known or Feed(url, added=now), interval, now, new=known is None,
+                   allowed=allowed)
 
 
 def due(index: Index, interval: float = DEFAULT_INTERVAL, now: float | None = None) -> list[Feed]:
@@ -144,11 +146,12 @@ def poll(index: Index, interval: float = DEFAULT_INTERVAL,
 
 
 def refresh(index: Index, feed: Feed, interval: float = DEFAULT_INTERVAL,
-            now: float | None = None, new: bool = False) -> FollowReport:
+            now: float | None = None, new: bool = False,
+            allowed: Allowed | None = None) -> FollowReport:
     """One fetch of one feed, its new items' pages indexed (see the module docstring)."""
     now = time.time() if now is None else now
     try:
-        fetched = fetch_feed(feed.url, feed.etag, feed.modified)
+        fetched = fetch_feed(feed.url, feed.etag, feed.modified, allowed=allowed)
     except Unreadable as error:
         return _failed(index, feed, str(error), interval, now, new)
     except Exception as error:  # whatever a parser raises: this feed's reason, not a crash
@@ -166,7 +169,7 @@ def refresh(index: Index, feed: Feed, interval: float = DEFAULT_INTERVAL,
             waiting.append(dataclasses.replace(state, seen=now))
         else:
             fetch.append((item, state))
-    articles, failed = _read_pages(fetch, fetched.title if fetched else feed.title)
+    articles, failed = _read_pages(fetch, fetched.title if fetched else feed.title, allowed)
     report = index.add_articles(list(articles.values())) if articles else Report()
     ids = _written_ids(articles, report)
     states_now = [*known, *waiting]
@@ -223,12 +226,12 @@ def _indexed_before(index: Index, feed: Feed, item: Item) -> FeedItem | None:
     return FeedItem(feed.url, item.key, item.link, item.guid, item.updated, article.doc_id)
 
 
-def _read_pages(fetch: list[tuple[Item, FeedItem | None]], outlet: str
+def _read_pages(fetch: list[tuple[Item, FeedItem | None]], outlet: str, allowed: Allowed | None
                 ) -> tuple[dict[str, Article], dict[str, str]]:
     """(the article of each item whose page was read, the reason for each that was not),
     by item key. A few pages are read at once."""
     def read(item: Item) -> tuple[list[Article], list[Skipped]]:
-        return read_url(item.link)
+        return read_url(item.link, allowed=allowed)
 
     articles: dict[str, Article] = {}
     failed: dict[str, str] = {}
@@ -277,8 +280,10 @@ class Follower:
 
     def __init__(self, index: Index, interval: float = DEFAULT_INTERVAL, tick: float = 5.0,
                  on_report: Callable[[FollowReport], None] | None = None,
-                 on_error: Callable[[str], None] | None = None) -> None:
+                 on_error: Callable[[str], None] | None = None,
+                 allowed: Allowed | None = None) -> None:
         self.index = index
+        self.allowed = allowed
         self.interval = interval
         self.tick = min(tick, interval)
         self.on_report = on_report
@@ -305,7 +310,7 @@ class Follower:
                 for feed in due(self.index, self.interval):
                     if self._stop.is_set():
                         break
-                    report = refresh(self.index, feed, self.interval)
+                    report = refresh(self.index, feed, self.interval, allowed=self.allowed)
                     if self.on_report:
                         self.on_report(report)
             except IndexLocked:

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
-from index import Index
+from index import NOT_PUBLIC, Index
 from tests.conftest import ask_in_page as ask
 from tests.conftest import serve_page
 from tests.feed_site import CRASH_QUESTION, Site, serve_feeds
@@ -38,7 +38,7 @@ def served(site: Site, tmp_path_factory: pytest.TempPathFactory, embedder
     """The page over a new, empty index."""
     folder = tmp_path_factory.mktemp("ui-feeds") / "index"
     Index.open(folder).close()
-    with serve_page(folder) as serving:
+    with serve_page(folder, private_links=True) as serving:
         yield serving
 
 
@@ -107,3 +107,11 @@ def test_a_read_only_page_follows_nothing(served, site: Site, tmp_path: Path) ->
         Backend(backend.index, read_only=True).follow(f"{site.address}/feeds/world.atom")
     refused = backend.follow("not a link")
     assert not refused.followed and refused.error.startswith("not a link")
+
+
+def test_the_page_follows_no_feed_on_this_machine_unless_the_operator_allows_it(
+        site: Site, tmp_path: Path) -> None:
+    backend = Backend(Index.open(tmp_path / "index"))
+    report = backend.follow(f"{site.address}/feeds/crash.rss")
+    assert not report.followed and report.error == NOT_PUBLIC
+    assert backend.index.feeds() == [] and backend.index.is_empty()

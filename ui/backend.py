@@ -44,6 +44,7 @@ from ui.uploads import MAX_UPLOAD_BYTES, stage
 
 if TYPE_CHECKING:  # watchdog starts threads: loaded only when a folder is watched
     from index.follow import Follower, FollowReport
+    from index.ingest.links import Allowed
     from index.watch import Watcher
 
 WRITE_WAIT_SECONDS = 120.0
@@ -116,6 +117,12 @@ class Backend:
 
     # Writing ---------------------------------------------------------------
 
+    @property
+    def _allowed(self) -> Allowed | None:
+        """The addresses the page may fetch links and feeds from: public ones, unless the
+        operator allowed this machine and private networks too."""
+        return None if self.private_links else is_public
+
     def _writable(self) -> None:
         if self.read_only:
             raise ReadOnly(f"the page on {self.index.path} is read-only (started with "
@@ -137,7 +144,7 @@ class Backend:
             return Report(skipped=(Skipped(url.strip() or "(no link)",
                                            "not a link: give an address like "
                                            "https://www.example.com/news"),))
-        articles, failed = read_url(link, allowed=None if self.private_links else is_public)
+        articles, failed = read_url(link, allowed=self._allowed)
         report = self.index.add_articles(articles, progress, replace) if articles else Report()
         return dataclasses.replace(report, skipped=(*failed, *report.skipped))
 
@@ -175,7 +182,7 @@ class Backend:
         from index.follow import DEFAULT_INTERVAL, follow
 
         self._writable()
-        report = follow(self.index, url, interval or DEFAULT_INTERVAL)
+        report = follow(self.index, url, interval or DEFAULT_INTERVAL, allowed=self._allowed)
         if report.followed:
             self.poll_feeds(interval)
         return report
@@ -191,7 +198,7 @@ class Backend:
         self._writable()
         if self._follower is None:
             self._follower = Follower(self.index, interval or DEFAULT_INTERVAL,
-                                      on_report=on_report).start()
+                                      on_report=on_report, allowed=self._allowed).start()
         return self._follower
 
     def watch(self, folder: str | Path,

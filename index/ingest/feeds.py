@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from index.display import one_line
 from index.ingest.articles import Unreadable
-from index.ingest.links import FETCH_TIMEOUT_SECONDS, NotModified, fetch
+from index.ingest.links import FETCH_TIMEOUT_SECONDS, Allowed, NotModified, fetch
 
 ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
           "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1")
@@ -165,7 +165,8 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> Fetched:
 
 
 def fetch_feed(url: str, etag: str = "", modified: str = "",
-               timeout: float = FETCH_TIMEOUT_SECONDS) -> Fetched | None:
+               timeout: float = FETCH_TIMEOUT_SECONDS, allowed: Allowed | None = None
+               ) -> Fetched | None:
     """The feed at `url` read now; None when the server says nothing changed since the
     fetch that gave `etag` / `modified` (304). Unreadable (NotAFeed among them) says why
     it could not be read."""
@@ -176,8 +177,8 @@ def fetch_feed(url: str, etag: str = "", modified: str = "",
         conditions["If-Modified-Since"] = modified
     answered: dict[str, str] = {}
     try:
-        body, _, final = fetch(url, MAX_FEED_BYTES, timeout, headers=conditions, any_type=True,
-                               answered=answered)
+        body, _, final = fetch(url, MAX_FEED_BYTES, timeout, allowed, headers=conditions,
+                               any_type=True, answered=answered)
     except NotModified:
         return None
     read = read_feed(body, final, answered.get("content-type", ""))
