@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from index.display import one_line, shown
 from index.ingest.articles import (
@@ -261,7 +261,8 @@ def _request(url: str, deadline: _Deadline, allowed: Allowed | None, headers: Ma
     connection = _Connection(parts.hostname, port,
                              lambda: _open(addresses, parts.hostname if parts.scheme == "https"
                                            else None, deadline))
-    target = quote(urlunsplit(("", "", parts.path or "/", parts.query, "")),
+    # The path and query as sent; any letter outside ASCII percent-encoded, escapes kept.
+    target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                    safe="/%:@!$&'()*+,;=?~")
     try:
         connection.request("GET", target, headers={
