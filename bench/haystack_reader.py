@@ -16,8 +16,8 @@ noise hits both alike:
   is the no-answer one (data None). With --haystack-reads windows it gets instead the
   very windows ask() reads (`qa.windows.windows`), so both read identical text.
 
-Why it is fair: the same retrieval, the same trained weights (run in float32 by both:
-qa.reader through numpy, `index.model.bert`; Haystack through torch), the same token windows
+Why it is fair: the same retrieval, the same trained weights (qa.reader runs their int8
+ONNX export, train/onnx.py; Haystack runs them in float32 through torch), the same token windows
 (qa.reader's max length and stride), the same questions in the same process, and
 latency on both sides includes embedding the question and retrieving. What differs is
 what each does around the model:

@@ -15,6 +15,7 @@ from pathlib import Path
 from index import Index, open_default
 from index.ingest.nlp import pipeline
 from index.ingest.terms import terms
+from qa.focus import on_topic
 from qa.followup import resolve
 from qa.positions import weigh
 from qa.reader import Reader, load_reader
@@ -65,13 +66,12 @@ def _refusal(question: str) -> str:
 def warm_up(index: Index | str | Path | None = None) -> None:
     """Load what a first answer needs (the index, the embedder, the reader, and spaCy for
     follow-up questions) now, so that a page or a prompt that says "ready" answers its
-    first question fast. The reader runs through torch here: spaCy imports it anyway, and
-    many questions repay it. A one-shot question needs none of this: it reads in numpy,
-    and spaCy loads only when there is a conversation to resolve."""
+    first question fast. A one-shot question needs none of this: spaCy loads only when
+    there is a conversation to resolve."""
     idx = _open(index)
     idx.embedder.encode(["warm up"])
     reader = load_reader()
-    reader.warm_up("torch")
+    reader.warm_up()
     reader.read_texts("Who is it?", ["A warm-up sentence about no one."])
     pipeline()
 
@@ -99,7 +99,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
     passages = prefer([r.passage for r in retrieved], period, lambda p: published(p.article))
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
-    spans = reader.read(question, chosen)
+    spans = on_topic(reader.read(question, chosen), question, reader.calibration)
     positions, conflicts = weigh(spans, question, reader.calibration, period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

@@ -42,6 +42,7 @@ from pathlib import Path
 import torch
 
 from qa.spans import best_span
+from train.onnx import export_int8
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "qa" / "reader_model"
@@ -354,13 +355,15 @@ def load_model(settings: dict):
 
 
 def export(model, tokenizer, settings: dict, record: dict) -> None:
-    """Write fp16 safetensors, the tokenizer and the training record into the package."""
+    """Write fp16 safetensors, the tokenizer, the training record and the int8 ONNX copy
+    that questions run through (train/onnx.py) into the package."""
     SHIPPED.mkdir(parents=True, exist_ok=True)
     half = type(model)(model.config)
     half.load_state_dict(model.state_dict())
     half.half().save_pretrained(SHIPPED, safe_serialization=True)
     tokenizer.save_pretrained(SHIPPED)
     (SHIPPED / "training.json").write_text(json.dumps(record, indent=2) + "\n")
+    export_int8(SHIPPED)
     print(f"exported to {SHIPPED}")
 
 

@@ -2,9 +2,10 @@
 
 Importing torch, transformers and sentence-transformers takes 3-7 s, most of a cold
 `python -m qa`. A 6-layer MiniLM is a handful of matrix products, which numpy's BLAS runs
-about as fast as torch runs them in float32 on a CPU. So questions are embedded and read
-here; ingest (batches of thousands of chunks, where torch's bfloat16 kernels pay off) and
-training keep torch. Tests check that both give the same numbers (tests/test_index_bert.py).
+about as fast as torch runs them in float32 on a CPU. So questions are embedded here (the
+reader in `qa.reader` runs through ONNX Runtime, for the same reason); ingest (batches of
+thousands of chunks, where torch's bfloat16 kernels pay off) and training keep torch.
+Tests check that both give the same numbers (tests/test_index_bert.py).
 
 Only what BERT-family checkpoints need: absolute positions, post-layer-norm blocks and
 exact GELU, from a `config.json` and `model.safetensors` in the Hugging Face layout.
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from tokenizers import Encoding
 
 SUPPORTED = {"bert"}
-_ENCODER = ("embeddings.", "encoder.", "pooler.")
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def padded(encodings: Sequence[Encoding]) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 class Bert:
-    """`Bert.load(folder)(ids, types, mask)` -> hidden states (batch, tokens, hidden), float32.
-
-    `extra` holds the checkpoint's tensors outside the encoder (a task head), by name."""
+    """`Bert.load(folder)(ids, types, mask)` -> hidden states (batch, tokens, hidden), float32."""
 
     def __init__(self, tensors: dict[str, np.ndarray], config: dict, prefix: str) -> None:
         def get(name: str) -> np.ndarray:
@@ -103,8 +101,6 @@ class Bert:
                 down=np.ascontiguousarray(get(f"{layer}output.dense.weight").T),
                 down_bias=get(f"{layer}output.dense.bias"),
                 norm2=norm(f"{layer}output.LayerNorm")))
-        self.extra = {name: tensors[name].astype(np.float32) for name in tensors
-                      if not name.startswith(tuple(prefix + part for part in _ENCODER))}
 
     @classmethod
     def load(cls, folder: Path) -> Bert:

@@ -1,8 +1,7 @@
-"""The precision models run in on a CPU: bfloat16 where the CPU has it in hardware, else float32.
+"""The precision the embedder runs in on a CPU: bfloat16 where the CPU has it in hardware, else float32.
 
-Both models of the project read this: the embedder at ingest (`index.model.embedder`) and
-the reader when it runs through torch (`qa.reader`). One setting, NEWSQA_PRECISION, so a
-person who must compare float32 numbers sets it once. torch is imported only inside
+The embedder reads this at ingest (`index.model.embedder`); the setting, NEWSQA_PRECISION,
+lets a person who must compare float32 numbers set it once. torch is imported only inside
 `autocast`, so reading the setting costs nothing.
 """
 
