@@ -36,7 +36,7 @@ from index.ingest.nlp import analyse
 from qa.focus import focus_scores
 from qa.reader import SHIPPED, Reader
 from train.metrics import best_f1
-from train.reader import load_records, parse_args, split
+from train.reader import load_records, parse_args, script_options, split
 
 KEEP = 0.99
 
@@ -52,12 +52,7 @@ def sentence_at(sentences: list[tuple[int, str]], start: int) -> str:
 
 
 def main(argv: list[str]) -> None:
-    options = {"reader": str(SHIPPED), "limit": 1200}
-    for arg in argv:
-        key, _, value = arg.removeprefix("--").partition("=")
-        if key not in options:
-            sys.exit(f"unknown setting {arg!r}: use --reader=FOLDER, --limit=N")
-        options[key] = type(options[key])(value)
+    options = script_options(argv, {"reader": str(SHIPPED), "limit": 1200})
     settings = parse_args([])
     _, held = split(load_records(Path(settings["data_dir"])), settings["heldout_every"])
     paragraphs: dict[str, list[str]] = {}

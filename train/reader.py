@@ -104,6 +104,17 @@ class Example:
     answers: tuple[tuple[int, str], ...]     # (start, text); () when it has no answer
 
 
+def script_options(argv: list[str], defaults: dict) -> dict:
+    """The `--key=value` options of the calibration scripts, typed as their defaults."""
+    options = dict(defaults)
+    for arg in argv:
+        key, _, value = arg.removeprefix("--").partition("=")
+        if key not in options:
+            sys.exit(f"unknown option {key!r}; options: {', '.join(options)}")
+        options[key] = type(options[key])(value)
+    return options
+
+
 def heldout(title: str, every: int) -> bool:
     return zlib.crc32(title.encode()) % every == 0
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from qa.reader import SHIPPED, Reader
 from train.metrics import normalise
-from train.reader import load_records, parse_args, split, typed_values, without_answer
+from train.reader import load_records, parse_args, script_options, split, typed_values, without_answer
 
 # Per pair of sources. A question reads up to 12 windows over several sources, each a
 # chance to misread a value of the right kind, so the rate per question is several times
@@ -131,12 +131,7 @@ def curve(rows: list[dict], rule: str, thresholds: np.ndarray, answer_at: float)
 
 
 def main(argv: list[str]) -> None:
-    options = {"reader": str(SHIPPED), "limit": 0}
-    for arg in argv:
-        key, _, value = arg.removeprefix("--").partition("=")
-        if key not in options:
-            sys.exit(f"unknown option {key!r}; options: {', '.join(options)}")
-        options[key] = type(options[key])(value)
+    options = script_options(argv, {"reader": str(SHIPPED), "limit": 0})
     settings = parse_args([])
     _, held = split(load_records(Path(settings["data_dir"])), settings["heldout_every"])
     cases = made_pairs(held, random.Random(settings["seed"] + 3))
