@@ -1,6 +1,6 @@
 """A warm ask() against an existing index: p50 and p95, and the reader's share of it.
 
-    python -m bench.ask_speed INDEX QUESTIONS.json [--rounds 3] [--limits 12,8,6]
+    python -m bench.ask_speed INDEX QUESTIONS.json [--rounds 3] [--limits 12,8,6] [--results DIR]
 
 Opens INDEX as the page does (`qa.warm_up`), answers three questions to warm up, then
 asks every question `--rounds` times: the whole `ask()`, and inside it the time spent in
@@ -10,7 +10,7 @@ first N of them costs (`--limits`): the reader's time is about linear in what it
 
 Built for comparing reader runtimes on one machine: run it from two checkouts against
 the same index, one after the other, and compare the medians. JSON goes to
-bench/results/ask_speed.json (or --label's name), the tables to stdout.
+bench/results/ask_speed.json (--results, --label), the tables to stdout.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.report import machine, summarise, table, write_json
+from bench.report import RESULTS, machine, summarise, table, write_json
 from index import Index
 from qa import warm_up
 from qa.answer import ask
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limits", default="12,8,6")
     parser.add_argument("--label", default="ask_speed")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
     questions = json.loads(args.questions.read_text())
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
               "rounds": args.rounds, "warm_up_s": round(warm_seconds, 2), "ask": whole,
               "reader": reading, "reader_share": round(share, 3),
               "reader_by_windows": {n: summarise(s) for n, s in per_limit.items()}}
-    write_json(args.label, result)
+    write_json(args.label, result, args.results)
     print(table(["", "p50 ms", "p95 ms"],
                 [["ask()", whole["median_ms"], whole["p95_ms"]],
                  ["of which the reader", reading["median_ms"], reading["p95_ms"]]]))
