@@ -39,9 +39,14 @@ def on_topic(spans: Sequence[Span], question: str, calibration: Calibration) -> 
     read = [span.confidence >= calibration.floor for span in spans]
     if not any(read):
         return list(spans)
-    scores = focus_scores([_sentence(span) for span in spans], read, question)
-    least = max(score for score, counted in zip(scores, read, strict=True) if counted) - calibration.off_topic
-    return [span for span, score in zip(spans, scores, strict=True) if score >= least]
+    gaps = below_best(focus_scores([_sentence(span) for span in spans], read, question), read)
+    return [span for span, gap in zip(spans, gaps, strict=True) if gap <= calibration.off_topic]
+
+
+def below_best(scores: Sequence[float], read: Sequence[bool]) -> list[float]:
+    """How far each score is below the best of those marked `read`."""
+    best = max(score for score, counted in zip(scores, read, strict=True) if counted)
+    return [best - score for score in scores]
 
 
 # The words that make a question a question, which say nothing of what it is about.

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from index.ingest.nlp import analyse
-from qa.focus import focus_scores
+from qa.focus import below_best, focus_scores
 from qa.reader import SHIPPED, Reader
 from train.metrics import best_f1
 from train.reader import load_records, parse_args, script_options, split
@@ -75,21 +75,17 @@ def main(argv: list[str]) -> None:
         own, own_sentences = readings[0], sentences_of(texts[0])
         if not own_sentences:
             continue
-        row = {"id": record["id"], "right": own.end > own.start and best_f1(
-            texts[0][own.start:own.end], golds) >= 0.5}
-        if row["right"]:
+        row = {"id": record["id"]}
+        if own.end > own.start and best_f1(texts[0][own.start:own.end], golds) >= 0.5:
             # Beside every sentence of its paragraph: more than the product ever compares.
-            answer = sentence_at(own_sentences, own.start)
-            scores = focus_scores([answer, *(t for _, t in own_sentences)], [True] * (len(own_sentences) + 1),
-                                  question)
-            row["gap"] = max(scores) - scores[0]
+            found = [sentence_at(own_sentences, own.start), *(t for _, t in own_sentences)]
+            read = [True] * len(found)
+            row["gap"] = below_best(focus_scores(found, read, question), read)[0]
         other = readings[1] if len(texts) > 1 else None
         if other is not None and other.confidence >= reader.calibration.floor:
             found = [sentence_at(own_sentences, own.start), sentence_at(sentences_of(texts[1]), other.start)]
             read = [own.confidence >= reader.calibration.floor, True]
-            scores = focus_scores(found, read, question)
-            best = max(score for score, counted in zip(scores, read, strict=True) if counted)
-            row["misread_below_best"] = best - scores[1]
+            row["misread_below_best"] = below_best(focus_scores(found, read, question), read)[1]
         rows.append(row)
         if (n + 1) % 200 == 0:
             print(f"  read {n + 1:,} of {len(questions):,} questions", flush=True)
