@@ -41,15 +41,31 @@ def subjects(question: str, passages: Iterable[Passage]) -> tuple[str, ...]:
 _NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _TIMES = frozenset({"DATE", "TIME"})
 _NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
-# A question word and the entity labels that cannot answer it. Only the plain cases: a
+# What a question asks for, from its opening words (after a preposition: "At what time",
+# "By when"), and the entity labels that cannot answer it. Only the plain cases: a
 # question that says "percent", "share" or "rate" may be answered by a share, and any
 # label not listed (free text included) stays possible.
-_RULED_OUT = (
-    (re.compile(r"^\s*how many\b", re.I), _TIMES | {"PERCENT", "MONEY"} | _NAMES),
-    (re.compile(r"^\s*(when|what (year|date|day|month|time))\b", re.I), _NUMERIC | _NAMES),
-    (re.compile(r"^\s*(who|whom)\b", re.I), _NUMERIC | _TIMES),
-)
+_OPENING = r"^\s*(?:(?:at|by|in|on|for|from|since|until|till|to|of|after|before|during)\s+)?"
+_RULED_OUT = tuple((re.compile(_OPENING + asked + r"\b", re.IGNORECASE), labels) for asked, labels in (
+    # A count: "how many", "what is the number of", "what was the death toll".
+    (r"(?:how many|(?:what|which)(?:'s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:total\s+|final\s+)?"
+     r"(?:number|death toll|toll|tally|headcount)\s+of|what(?:'s|\s+(?:is|was))\s+the\s+death\s+toll)",
+     _TIMES | {"PERCENT", "MONEY"} | _NAMES),
+    # A speed: a measure, never a time, a sum or a share.
+    (r"(?:how fast|how quickly|(?:what|which)\s+speed)", _TIMES | {"PERCENT", "MONEY"} | _NAMES),
+    # A length, a duration or an age: a measure or a span of time ("how high" may be a
+    # share or a price: "How high was turnout?").
+    (r"how (?:long|far|tall|deep|wide|old)", {"PERCENT", "MONEY"} | _NAMES),
+    (r"how (?:high|low|big|large|small|strong)", _NAMES | _TIMES),
+    (r"how much", _NAMES),
+    (r"(?:when|(?:what|which) (?:year|date|day|month|time|hour))", _NUMERIC | _NAMES),
+    (r"(?:who|whom|whose)", _NUMERIC | _TIMES),
+    (r"where", _NUMERIC | _TIMES),
+))
 _SHARE = re.compile(r"\b(percent\w*|per cent|share|rate|proportion|%)", re.I)
+# A count of units of time is a span of time, which spaCy tags DATE or TIME ("12 years").
+_DURATION = re.compile(r"\bhow many\s+(?:more\s+)?(?:seconds|minutes|hours|days|nights|weeks|months|years|"
+                       r"decades|centuries)\b", re.I)
 
 
 _DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were|'s)\s+(.+?)\s*\??\s*$", re.I)
@@ -67,7 +83,9 @@ def ruled_out(question: str) -> frozenset[str]:
     """The entity labels whose values cannot answer `question`, from its question word."""
     for pattern, labels in _RULED_OUT:
         if pattern.search(question):
-            return labels - {"PERCENT"} if _SHARE.search(question) else labels
+            if _SHARE.search(question):
+                labels -= {"PERCENT"}
+            return labels - _TIMES if _DURATION.search(question) else labels
     return frozenset()
 
 

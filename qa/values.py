@@ -62,6 +62,18 @@ def number_value(text: str) -> float | None:
     return value
 
 
+# A sum of money: a currency sign or code, or a currency named after the number ("450
+# million euros", which the entity tagger often calls a plain number). "Pounds" is left
+# out: it weighs as often as it pays.
+_MONEY = re.compile(r"[$€£¥₹]|\b(?:euros?|dollars?|yen|yuan|renminbi|francs?|rupees?|pesos?|kronor|"
+                    r"kroner|krona|krone|zloty|roubles?|rubles?|usd|eur|gbp|chf|jpy|cny)\b", re.IGNORECASE)
+
+
+def is_money(text: str) -> bool:
+    """Whether a mention of a number is a sum of money: "12.40 euros", "$3m", "EUR 5"."""
+    return _MONEY.search(text) is not None
+
+
 def is_number(text: str) -> bool:
     """Whether a mention is a bare count, "Eleven" or "3,559" or "twenty-seven": a number
     however the entity tagger labelled it (it misses one that opens a sentence)."""
@@ -116,6 +128,37 @@ def _parse_iso(text: str) -> dt.date | None:
         return None
 
 
+# A time of day: "7:40 a.m.", "6 pm", "04:12", "noon". Hours and minutes only, never
+# "2:06:41" (a runner's time, not a time of day).
+_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})(?:[:.](\d{2}))?(?![\d:])\s*(?:([ap])\.?\s?m\b\.?)?", re.IGNORECASE)
+_CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
+# A time zone other than the local one, kept in a time's key: "09:12 GMT" and "04:12"
+# can be one moment.
+_ZONE = re.compile(r"\b(?:GMT|UTC|BST|CET|CEST|EET|EEST|[ECMP][SD]?T|JST|IST|AEST|AEDT)\b")
+
+
+def clock_value(text: str, stated: bool = False) -> str | None:
+    """"HH:MM" for a time of day. With `stated`, the mention must say it is one ("a.m.",
+    "noon", "07:40", "04:12 local time", "12:40 GMT"): a bare "4:12" may be a score or a
+    ratio unless the tagger called it a time."""
+    lowered = text.lower()
+    for word, value in _CLOCK_WORDS.items():
+        if re.search(rf"\b{word}\b", lowered):
+            return value
+    zoned = re.search(r"\blocal\b", lowered) is not None or _ZONE.search(text) is not None
+    for match in _CLOCK.finditer(lowered):
+        hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+        said = half is not None or zoned or (match.group(1).startswith("0") and match.group(2))
+        if (half is None and match.group(2) is None) or (stated and not said) or hour > 23 or minute > 59:
+            continue
+        if half == "p" and hour < 12:
+            hour += 12
+        elif half == "a" and hour == 12:
+            hour = 0
+        return f"{hour:02d}:{minute:02d}"
+    return None
+
+
 def name_words(text: str) -> frozenset[str]:
     """The words of a name without titles: "Prime Minister Sanae Takaichi" -> {sanae, takaichi}."""
     return frozenset(w for w in fold(text).split() if w not in _TITLES)
@@ -123,6 +166,11 @@ def name_words(text: str) -> frozenset[str]:
 
 def value_key(text: str, label: str, published: str = "") -> str:
     """One key per meaning: equal keys merge into one position."""
+    if label == "TIME":
+        clock = clock_value(text)
+        if clock:
+            zone = _ZONE.search(text)
+            return f"time:{clock}" + (f" {zone.group().lower()}" if zone else "")
     if label in ("DATE", "TIME"):
         date = date_value(text, published)
         if date:

@@ -29,6 +29,11 @@ STORIES = {
     "f": "date 2025-11-18 BEIJING: Kanai, director of the Asia-Oceania Bureau, arrived on Monday.",
     "g": "date 2025-11-18 HELSINKI: Norrsken offered $12.40 a share for the software maker.",
     "h": "date 2025-11-18 HELSINKI: The offer is a premium of 35 percent over Friday's close.",
+    "i": "date 2025-11-18 GHENT: Thieves took three paintings worth 8 million euros, police said.",
+    "j": "date 2025-11-19 GHENT: Five paintings were taken and a reward of 85,000 euros is offered.",
+    "k": "date 2025-09-10 PAROS: The ferry ran aground at 7:40 a.m. on Tuesday, the coastguard said.",
+    "l": "date 2025-09-10 ATHENS: The ferry hit the rocks at around 9:15 a.m., officials said.",
+    "m": "date 2025-09-11 PAROS: The ferry struck the reef at 07:40 local time, 12:40 GMT.",
 }
 
 
@@ -69,6 +74,25 @@ def test_a_surname_shared_by_two_full_names_joins_neither(passages) -> None:
         span(passages, "a", "Masaaki Kanai"), span(passages, "b", "Takashi Kanai")])
     assert set(by_text) == {"Masaaki Kanai", "Takashi Kanai"}
     assert conflicts
+
+
+def test_a_name_with_its_title_is_that_name_and_can_disagree(passages) -> None:
+    by_text, conflicts = weighed(PM_TEXT, [
+        span(passages, "a", "Prime Minister Sanae Takaichi"), span(passages, "c", "Taro Kono", 0.7)])
+    assert by_text["Prime Minister Sanae Takaichi"].label == "PERSON"
+    assert len(conflicts) == 1 and "different people" in conflicts[0].reason
+
+
+def test_two_times_of_day_disagree_and_one_time_written_two_ways_agrees(passages) -> None:
+    by_text, conflicts = weighed("At what time did the ferry hit the rocks?", [
+        span(passages, "k", "7:40 a.m"), span(passages, "l", "9:15 a.m.", 0.7)])
+    assert len(conflicts) == 1 and "different times" in conflicts[0].reason
+    by_text, conflicts = weighed("At what time did the ferry hit the rocks?", [
+        span(passages, "k", "7:40 a.m"), span(passages, "m", "07:40")])
+    assert list(by_text) == ["7:40 a.m"] and by_text["7:40 a.m"].support == 2 and not conflicts
+    _, conflicts = weighed("At what time did the ferry hit the rocks?", [
+        span(passages, "l", "9:15 a.m."), span(passages, "m", "12:40 GMT")])
+    assert not conflicts
 
 
 def test_a_date_at_two_precisions_is_one_answer(passages) -> None:
@@ -277,10 +301,33 @@ def test_a_value_of_a_kind_the_question_rules_out_neither_answers_nor_disagrees(
     ("How many percent voted?", "DATE", "PERCENT"),
     ("When did the port reopen?", "PERSON", "DATE"),
     ("Who won the race?", "DATE", "PERSON"),
+    ("What was the number of passengers on the train?", "MONEY", "CARDINAL"),
+    ("What is the death toll?", "DATE", "CARDINAL"),
+    ("At what time was the alarm raised?", "CARDINAL", "TIME"),
+    ("By when should the deal close?", "MONEY", "DATE"),
+    ("On which day did the vote take place?", "PERSON", "DATE"),
+    ("How fast was the train going?", "TIME", "QUANTITY"),
+    ("How long was the course?", "PERSON", "QUANTITY"),
+    ("By how many seconds did he win?", "PERCENT", "TIME"),
+    ("How high was turnout?", "PERSON", "PERCENT"),
+    ("Where was the epicentre?", "CARDINAL", "GPE"),
 ])
 def test_question_words_rule_out_kinds_of_value(question: str, out: str, allowed: str) -> None:
     assert out in ruled_out(question) and allowed not in ruled_out(question)
     assert ruled_out("What was said?") == frozenset()
+    assert ruled_out("Which company cut the number of jobs?") == frozenset()
+
+
+def test_a_number_with_a_currency_after_it_is_money_and_no_count(passages) -> None:
+    """spaCy tags "8 million" in "8 million euros" a plain number: a count of paintings
+    must neither be answered by the sum nor disagree with a reward."""
+    by_text, conflicts = weighed("How many paintings were stolen?", [
+        span(passages, "i", "three", 0.6), span(passages, "i", "8 million", 0.9),
+        span(passages, "j", "85,000", 0.9)])
+    assert list(by_text) == ["three"] and not conflicts
+    by_text, conflicts = weighed("How much were the paintings worth?", [
+        span(passages, "i", "8 million", 0.9), span(passages, "j", "Five", 0.8)])
+    assert not conflicts and by_text["8 million"].label == "MONEY"
 
 
 def test_asked_where_an_organisation_label_is_read_as_a_place(passages) -> None:
