@@ -21,7 +21,7 @@ from qa.positions import weigh
 from qa.reader import Reader, load_reader
 from qa.result import Answer
 from qa.retrieve import retrieve
-from qa.when import period_of, prefer, published
+from qa.when import parse_date, period_of, prefer, published
 from qa.windows import windows
 
 MAX_QUESTION_CHARS = 1000
@@ -95,8 +95,10 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
             return Answer(asked, (), message="The index is empty: add articles first.", understood=question)
         vector = idx.embedder.encode([question])[0]
         retrieved = retrieve(idx, question, vector, sources=k)
-    period = period_of(question)
-    passages = prefer([r.passage for r in retrieved], period, lambda p: published(p.article))
+    found = [r.passage for r in retrieved]
+    newest = max(filter(None, (parse_date(published(p.article)) for p in found)), default=None)
+    period = period_of(question, newest)    # "as of November 4": the year the sources tell
+    passages = prefer(found, period, lambda p: published(p.article))
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
     spans = on_topic(reader.read(question, chosen), question, reader.calibration)

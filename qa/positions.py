@@ -6,7 +6,8 @@ a story dated the 17th), and a less specific answer joins the one fuller answer 
 contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
 
 Two positions conflict when their values cannot both hold (two people, two numbers, two
-days), the stronger is an answer, and the weaker is read with at least the calibrated
+days, two times of day), both or neither were said in the time the question names, the
+stronger is an answer, and the weaker is read with at least the calibrated
 `disagree` confidence (train/verdict.py chooses it on made disagreements, agreements and
 unrelated pairs, for few false alarms). Free-text answers never conflict: two wordings
 of a description are not a contradiction, and a false "Sources disagree" is as bad as a
@@ -34,6 +35,7 @@ from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 NUMBER_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+VALUE_LABELS = frozenset({"DATE", "TIME", "ORDINAL"})
 # Words a count may carry beside its number and still be that count: "23 people", "three
 # stolen paintings".
 COUNTED_WORDS = 2
@@ -118,11 +120,25 @@ def typed(span: Span, description: bool = False) -> Typed:
         elif len(numbers) == 1 and len(span.text.split()) - len(
                 text[numbers[0].start:numbers[0].end].split()) <= COUNTED_WORDS:
             label = numbers[0].label
+    if label not in NAME_LABELS | NUMBER_LABELS | VALUE_LABELS:
+        label = _name_elsewhere(span) or label
     if label in ("CARDINAL", "QUANTITY") and is_money(_with_unit(span)):
         label = "MONEY"
     elif label in ("TEXT", "CARDINAL") and clock_value(_with_unit(span), stated=True):
         label = "TIME"       # "6 a.m" that the tagger left untagged or called a number
     return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
+
+
+def _name_elsewhere(span: Span) -> str:
+    """The label of a name the passage tags elsewhere that holds all of the span's words,
+    when the span is written as a name: the tagger labels each mention on its own, and
+    calls "Takaichi" a work of art beside "Sanae Takaichi", a person. "" if none."""
+    words = name_words(span.text)
+    if not words or not all(w[:1].isupper() for w in span.text.split() if w.lower() in words):
+        return ""
+    text = span.passage.article.text
+    return next((e.label for e in span.passage.entities
+                 if e.label in NAME_LABELS and words <= name_words(text[e.start:e.end])), "")
 
 
 def _with_unit(span: Span) -> str:
@@ -140,8 +156,9 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
 
     A value is an answer when its score reaches the calibrated threshold: a value two
     sources read with middling confidence can be an answer where either alone would not.
-    When the question names a `period` ("in 2023"), positions with a source dated then
-    come first."""
+    When the question names a `period` ("in 2023", "as of November 4"), positions with a
+    source dated then come first, and a value said only at another time does not
+    contradict one said then: the toll two days later answers another question."""
     named = subjects(question, (s.passage for s in spans))
     wrong_kinds = ruled_out(question)
     described = asks_what_it_is(question, named)
@@ -156,7 +173,8 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     merged = _merge_contained(list(groups.values()))
     answers = [g for g in merged if g.score >= calibration.threshold]
     where = asks_where(question)
-    against = lambda a, b: _incompatible(a, b, where) and not _different_subjects(a, b, named)  # noqa: E731
+    against = lambda a, b: (_incompatible(a, b, where) and not _different_subjects(a, b, named)  # noqa: E731
+                            and _said_in(a, period) == _said_in(b, period))
     weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
               and any(against(g, a) for a in answers)]
     chosen = sorted(answers + weaker, key=lambda g: (g.score >= calibration.threshold,

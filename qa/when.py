@@ -21,17 +21,23 @@ _MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(?:19|20)\d{2}"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
 # "3 November 2025", "November 3, 2025", "2025-11-03", "October 2025", "Oct. 2025", "in 2023",
-# "2025-10"; with "before" / "after" / "since" / "until".
+# "2025-10"; a day without its year, "Monday, November 4", when the sources tell the year;
+# with "before" / "after" / "since" / "until" / "as of".
 _WHEN = re.compile(
-    rf"(?:\b(?P<edge>before|after|since|until|till|by)\s+)?(?:(?:in|during|on)\s+)?(?:"
+    rf"(?:\b(?P<edge>before|after|since|until|till|by|as of)\s+)?(?:(?:in|during|on)\s+)?(?:{_WEEKDAY})?(?:"
     rf"\b(?P<day>{_DAY})\s+(?P<day_month>{_MONTH})\.?,?\s+(?P<day_year>{_YEAR})\b"
     rf"|\b(?P<month_day>{_MONTH})\.?\s+(?P<day2>{_DAY}),?\s+(?P<day2_year>{_YEAR})\b"
     rf"|\b(?P<iso_day_year>{_YEAR})-(?P<iso_day_month>0[1-9]|1[0-2])-(?P<iso_day>[0-3]\d)\b"
     rf"|\b(?P<month>{_MONTH})\.?\s+(?:of\s+)?(?P<month_year>{_YEAR})\b"
     rf"|\b(?P<iso_year>{_YEAR})-(?P<iso_month>0[1-9]|1[0-2])\b(?!-\d)"
-    rf"|\b(?P<year>{_YEAR})\b(?!-\d))",
+    rf"|\b(?P<year>{_YEAR})\b(?!-\d)"
+    rf"|\b(?P<day3>{_DAY})\s+(?P<day3_month>{_MONTH})\b"
+    rf"|\b(?P<month_day3>{_MONTH})\.?\s+(?P<day4>{_DAY})\b)",
     re.IGNORECASE)
+# A day named without its year is the latest such day up to this long after the newest source.
+_AHEAD_DAYS = 60
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
@@ -47,28 +53,38 @@ class Period:
         return day is not None and self.start <= day <= self.end
 
 
-def period_of(question: str) -> Period | None:
+def period_of(question: str, newest: date | None = None) -> Period | None:
     """The time a question names, or None. The first mention counts: "in 2023, before the
-    2024 election" is about 2023."""
+    2024 election" is about 2023. A day without a year ("as of Monday, November 4") is read
+    in the year of the `newest` source, as a reader of those sources would; without one it
+    names no period."""
     match = _WHEN.search(question)
     if match is None:
         return None
     try:
-        first, last = _days(match)
-    except ValueError:  # 31 February
+        first, last = _days(match, newest)
+    except ValueError:  # 31 February, or a day without a year and no source to tell it
         return None
     edge = (match["edge"] or "").lower()
-    if edge in ("before", "until", "till", "by"):
-        first, last = date.min, (last if edge in ("until", "till", "by") else _day_before(first))
+    if edge in ("before", "until", "till", "by", "as of"):
+        first, last = date.min, (_day_before(first) if edge == "before" else last)
     elif edge in ("after", "since"):
         first, last = (first if edge == "since" else _day_after(last)), date.max
     return Period(first, last, match.group(0).strip())
 
 
-def _days(match: re.Match) -> tuple[date, date]:
+def _days(match: re.Match, newest: date | None = None) -> tuple[date, date]:
     """The first and last day of the day, month or year a `_WHEN` match names."""
     day = None
-    if match["day"]:
+    if match["day3"] or match["day4"]:
+        if newest is None:
+            raise ValueError("a day without a year")
+        month = _MONTHS[(match["day3_month"] or match["month_day3"]).lower()]
+        number = int((match["day3"] or match["day4"]).rstrip("stndrh"))
+        day = date(newest.year, month, number)
+        if day.toordinal() > newest.toordinal() + _AHEAD_DAYS:
+            day = date(newest.year - 1, month, number)
+    elif match["day"]:
         day = date(int(match["day_year"]), _MONTHS[match["day_month"].lower()],
                    int(match["day"].rstrip("stndrh")))
     elif match["day2"]:

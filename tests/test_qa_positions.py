@@ -34,6 +34,8 @@ STORIES = {
     "k": "date 2025-09-10 PAROS: The ferry ran aground at 7:40 a.m. on Tuesday, the coastguard said.",
     "l": "date 2025-09-10 ATHENS: The ferry hit the rocks at around 9:15 a.m., officials said.",
     "m": "date 2025-09-11 PAROS: The ferry struck the reef at 07:40 local time, 12:40 GMT.",
+    "n": "date 2025-11-18 TOKYO: Prime Minister Sanae Takaichi spoke on Taiwan in parliament. Remarks "
+         "by Japanese PM Takaichi angered Beijing, officials said.",
 }
 
 
@@ -80,6 +82,17 @@ def test_a_name_with_its_title_is_that_name_and_can_disagree(passages) -> None:
     by_text, conflicts = weighed(PM_TEXT, [
         span(passages, "a", "Prime Minister Sanae Takaichi"), span(passages, "c", "Taro Kono", 0.7)])
     assert by_text["Prime Minister Sanae Takaichi"].label == "PERSON"
+    assert len(conflicts) == 1 and "different people" in conflicts[0].reason
+
+
+def test_a_name_the_tagger_missed_is_the_name_it_tagged_beside_it(passages) -> None:
+    """spaCy tags "Sanae Takaichi" a person and leaves "Takaichi" in "Japanese PM Takaichi"
+    untagged: that mention is her name all the same, and can disagree with another."""
+    text = passages["n"].article.text
+    quote = text.index("Takaichi angered")
+    takaichi = Span(passages["n"], quote, quote + len("Takaichi"), margin=1.0, confidence=0.8)
+    by_text, conflicts = weighed("Who spoke about Taiwan?", [takaichi, span(passages, "c", "Taro Kono", 0.7)])
+    assert by_text["Takaichi"].label == "PERSON"
     assert len(conflicts) == 1 and "different people" in conflicts[0].reason
 
 

@@ -86,3 +86,37 @@ def test_a_question_about_2023_puts_the_2023_source_first(mayors: Index) -> None
     assert [p.text for p in asked.answers] == ["Helen Voss", "Piet Aldous"]   # none dropped
     assert [c.doc_id for c in asked.answers[0].citations] == ["tarnwick-2023"]
     assert not asked.answers[0].disputed and asked.answers[1].support == 2
+
+
+@pytest.mark.parametrize(("question", "newest", "first", "last"), [
+    ("How many had died as of Monday, November 4?", date(2024, 11, 6), date.min, date(2024, 11, 4)),
+    ("What happened on 30 December?", date(2025, 1, 2), date(2024, 12, 30), date(2024, 12, 30)),
+    ("Who spoke on Nov. 3?", date(2025, 11, 18), date(2025, 11, 3), date(2025, 11, 3)),
+])
+def test_a_day_without_its_year_is_read_in_the_year_of_the_sources(
+        question: str, newest: date, first: date, last: date) -> None:
+    period = period_of(question, newest)
+    assert period is not None and (period.start, period.end) == (first, last)
+    assert period_of(question) is None      # no sources, no year: no period
+
+
+FLOODS = {
+    "flood-monday": ("2024-11-04", "Three people have died in the Calvera floods, emergency services "
+                     "said on Monday. The Olmeta river burst its banks after two days of rain."),
+    "flood-wednesday": ("2024-11-06", "Seven people have now died in the Calvera floods, the regional "
+                        "government said on Wednesday. Rescuers found four more bodies."),
+}
+
+
+def test_a_question_pinned_to_a_day_is_answered_for_that_day_without_a_false_alarm(
+        tmp_path: Path, embedder) -> None:
+    """The toll rose from three to seven over two days. Asked as of the first day, three is
+    the answer and the later seven is not a disagreement; asked without a day, both are
+    shown as a change over time."""
+    index = Index.open(tmp_path / "index")
+    index.add_articles([Article(doc_id, text, title=doc_id, date=day, source="Iberia Wire")
+                        for doc_id, (day, text) in FLOODS.items()])
+    pinned = ask("How many people had died in the Calvera floods as of Monday, November 4?", index)
+    assert pinned.answers[0].text == "Three" and not pinned.conflicts
+    plain = ask("How many people died in the Calvera floods?", index)
+    assert plain.conflicts and plain.conflicts[0].in_time
