@@ -288,9 +288,10 @@ def test_a_question_about_a_time_puts_the_source_of_then_first(dated) -> None:
              span(dated, "oct21", "Shigeru Ishiba")]
     positions, _ = weigh(spans, PM_TEXT)
     assert positions[0].text == "Sanae Takaichi" and positions[1].disputed
-    positions, _ = weigh(spans, PM_TEXT, period=period_of("in October 2025"))
+    positions, conflicts = weigh(spans, PM_TEXT, period=period_of("in October 2025"))
     assert [p.text for p in positions] == ["Shigeru Ishiba", "Sanae Takaichi"]
-    assert not positions[0].disputed and positions[1].disputed
+    # Said in November, Takaichi answers another time: listed after, and no disagreement.
+    assert not positions[0].disputed and not positions[1].disputed and not conflicts
 
 
 def test_a_count_with_the_thing_counted_is_the_same_count(passages) -> None:
