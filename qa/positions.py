@@ -158,7 +158,8 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     sources read with middling confidence can be an answer where either alone would not.
     When the question names a `period` ("in 2023", "as of November 4"), positions with a
     source dated then come first, and a value said only at another time does not
-    contradict one said then: the toll two days later answers another question."""
+    contradict one said then (`_apart_in_time`): the toll two days later answers another
+    question."""
     named = subjects(question, (s.passage for s in spans))
     wrong_kinds = ruled_out(question)
     described = asks_what_it_is(question, named)
@@ -174,7 +175,7 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     answers = [g for g in merged if g.score >= calibration.threshold]
     where = asks_where(question)
     against = lambda a, b: (_incompatible(a, b, where) and not _different_subjects(a, b, named)  # noqa: E731
-                            and _said_in(a, period) == _said_in(b, period))
+                            and not _apart_in_time(a, b, period))
     weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
               and any(against(g, a) for a in answers)]
     chosen = sorted(answers + weaker, key=lambda g: (g.score >= calibration.threshold,
@@ -199,6 +200,13 @@ def _standing(group: _Group, period: Period | None) -> tuple[bool, int]:
     the number of independent sources (a wire story printed three times is one). The side
     below a rival is the disputed one."""
     return _said_in(group, period), len(group.stories)
+
+
+def _apart_in_time(a: _Group, b: _Group, period: Period | None) -> bool:
+    """Whether one side was said in the period the question names and the other was not.
+    Not for a single day ("on 4 November"): that names when something happened, which
+    the next day's papers report too; "as of November 4", "in 2023" name a state of things."""
+    return period is not None and period.start != period.end and _said_in(a, period) != _said_in(b, period)
 
 
 def _said_in(group: _Group, period: Period | None) -> bool:

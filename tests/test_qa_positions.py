@@ -292,6 +292,9 @@ def test_a_question_about_a_time_puts_the_source_of_then_first(dated) -> None:
     assert [p.text for p in positions] == ["Shigeru Ishiba", "Sanae Takaichi"]
     # Said in November, Takaichi answers another time: listed after, and no disagreement.
     assert not positions[0].disputed and not positions[1].disputed and not conflicts
+    # A single day names when something happened, reported the next day too: still a conflict.
+    _, conflicts = weigh(spans, PM_TEXT, period=period_of("on 3 November 2025"))
+    assert conflicts
 
 
 def test_a_count_with_the_thing_counted_is_the_same_count(passages) -> None:
