@@ -36,6 +36,8 @@ from qa.when import Period, parse_date, published, readable_date, time_ranks
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 NUMBER_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 VALUE_LABELS = frozenset({"DATE", "TIME", "ORDINAL"})
+# Labels spaCy gives a person's name, one as often as the other ("Masaaki Kanai" is an ORG).
+AGENT_LABELS = frozenset({"PERSON", "ORG"})
 # Words a count may carry beside its number and still be that count: "23 people", "three
 # stolen paintings".
 COUNTED_WORDS = 2
@@ -47,11 +49,14 @@ _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "
 
 @dataclass(frozen=True)
 class Typed:
-    """A span with what it names: the label of the entity that makes up most of it."""
+    """A span with what it names: the label of the entity that makes up most of it, and
+    the value as its source gives it in full (`value`: "Takashi Kanai" for a "Kanai" read
+    in a story that names him so)."""
 
     span: Span
     label: str
     key: str
+    value: str
 
     @property
     def doc_id(self) -> str:
@@ -102,7 +107,7 @@ def typed(span: Span, description: bool = False) -> Typed:
     thing counted). Anything else, and any answer to "who is X?" (a `description`), is
     free text."""
     if description:
-        return Typed(span, "TEXT", value_key(span.text, "TEXT"))
+        return Typed(span, "TEXT", value_key(span.text, "TEXT"), span.text)
     text = span.passage.article.text
     best, label, named = 0, "TEXT", ""
     numbers = []
@@ -126,7 +131,20 @@ def typed(span: Span, description: bool = False) -> Typed:
         label = "MONEY"
     elif label in ("TEXT", "CARDINAL") and clock_value(_with_unit(span), stated=True):
         label = "TIME"       # "6 a.m" that the tagger left untagged or called a number
-    return Typed(span, label, value_key(span.text, label, published(span.passage.article)))
+    value = _full_name(span) if label in AGENT_LABELS else span.text
+    return Typed(span, label, value_key(value, label, published(span.passage.article)), value)
+
+
+def _full_name(span: Span) -> str:
+    """The one fuller name of a person or organisation that the span's passage gives for
+    it ("Kanai" in a story about "Takashi Kanai"), else the span: a surname counts for
+    the person its own source names, never for a namesake in another source. When the
+    passage names two ("Masaaki Kanai" and "Takashi Kanai"), the span stays as it is."""
+    words = name_words(span.text)
+    text = span.passage.article.text
+    fuller = {name_words(text[e.start:e.end]): text[e.start:e.end] for e in span.passage.entities
+              if e.label in AGENT_LABELS and words < name_words(text[e.start:e.end])}
+    return next(iter(fuller.values())) if words and len(fuller) == 1 else span.text
 
 
 def _name_elsewhere(span: Span) -> str:
@@ -289,14 +307,14 @@ def _family(label: str, where: bool = False) -> str:
     place (spaCy calls a village it does not know an organisation)."""
     if where and label == "ORG":
         return "place"
-    if label in ("PERSON", "ORG"):
+    if label in AGENT_LABELS:
         return "agent"
     return "place" if label in PLACE_LABELS else label
 
 
 def _mentioned(group: _Group, other: _Group) -> bool:
     """Whether a source of `group` also names `other`'s answer anywhere in its text."""
-    wanted = fold(other.members[0].span.text)
+    wanted = fold(other.members[0].value)
     return any(f" {wanted} " in _folded_article(m.span.passage.article.text) for m in group.members)
 
 
@@ -415,7 +433,7 @@ def _different_subjects(a: _Group, b: _Group, named: Sequence[str]) -> bool:
 def _position(group: _Group, disputed: bool, weak: bool) -> Position:
     members = sorted(group.members, key=lambda m: -m.span.confidence)
     if group.label in NAME_LABELS:
-        text = max((m.span.text for m in members), key=lambda t: (len(name_words(t)), len(t)))
+        text = max((m.value for m in members), key=lambda t: (len(name_words(t)), len(t)))
     else:
         text = members[0].span.text
     return Position(text=text, score=group.score, support=len(group.docs), disputed=disputed,

@@ -36,6 +36,8 @@ STORIES = {
     "m": "date 2025-09-11 PAROS: The ferry struck the reef at 07:40 local time, 12:40 GMT.",
     "n": "date 2025-11-18 TOKYO: Prime Minister Sanae Takaichi spoke on Taiwan in parliament. Remarks "
          "by Japanese PM Takaichi angered Beijing, officials said.",
+    "o": "date 2025-11-18 TOKYO: Takashi Kanai, the bureau director, flew to Beijing on Monday. Kanai "
+         "will meet Liu Jinsong on Tuesday.",
 }
 
 
@@ -85,6 +87,20 @@ def test_a_name_with_its_title_is_that_name_and_can_disagree(passages) -> None:
     assert len(conflicts) == 1 and "different people" in conflicts[0].reason
 
 
+def test_a_surname_counts_for_the_person_its_own_source_names(passages) -> None:
+    """"Kanai" in a story about Takashi Kanai is Takashi Kanai: it must not be counted as a
+    second source for another source's Masaaki Kanai."""
+    text = passages["o"].article.text
+    quote = text.index("Kanai will")
+    kanai = Span(passages["o"], quote, quote + len("Kanai"), margin=1.0, confidence=0.8)
+    by_text, conflicts = weighed("Who will meet Liu Jinsong?", [span(passages, "a", "Masaaki Kanai", 0.9),
+                                                                kanai])
+    assert set(by_text) == {"Masaaki Kanai", "Takashi Kanai"}
+    assert [c.doc_id for c in by_text["Masaaki Kanai"].citations] == ["a"]
+    assert [c.quote for c in by_text["Takashi Kanai"].citations] == ["Kanai"]
+    assert len(conflicts) == 1
+
+
 def test_a_name_the_tagger_missed_is_the_name_it_tagged_beside_it(passages) -> None:
     """spaCy tags "Sanae Takaichi" a person and leaves "Takaichi" in "Japanese PM Takaichi"
     untagged: that mention is her name all the same, and can disagree with another."""
@@ -92,7 +108,8 @@ def test_a_name_the_tagger_missed_is_the_name_it_tagged_beside_it(passages) -> N
     quote = text.index("Takaichi angered")
     takaichi = Span(passages["n"], quote, quote + len("Takaichi"), margin=1.0, confidence=0.8)
     by_text, conflicts = weighed("Who spoke about Taiwan?", [takaichi, span(passages, "c", "Taro Kono", 0.7)])
-    assert by_text["Takaichi"].label == "PERSON"
+    assert by_text["Sanae Takaichi"].label == "PERSON"      # the name her own source gives
+    assert [c.quote for c in by_text["Sanae Takaichi"].citations] == ["Takaichi"]
     assert len(conflicts) == 1 and "different people" in conflicts[0].reason
 
 
