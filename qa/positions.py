@@ -141,10 +141,9 @@ def _full_name(span: Span) -> str:
     the person its own source names, never for a namesake in another source. When the
     passage names two ("Masaaki Kanai" and "Takashi Kanai"), the span stays as it is."""
     words = name_words(span.text)
-    text = span.passage.article.text
-    fuller = {name_words(text[e.start:e.end]): text[e.start:e.end] for e in span.passage.entities
-              if e.label in AGENT_LABELS and words < name_words(text[e.start:e.end])}
-    return next(iter(fuller.values())) if words and len(fuller) == 1 else span.text
+    fuller = {name_words(name): name for _, name in _names_holding(span, AGENT_LABELS)
+              if name_words(name) != words}
+    return next(iter(fuller.values())) if len(fuller) == 1 else span.text
 
 
 def _name_elsewhere(span: Span) -> str:
@@ -152,11 +151,18 @@ def _name_elsewhere(span: Span) -> str:
     when the span is written as a name: the tagger labels each mention on its own, and
     calls "Takaichi" a work of art beside "Sanae Takaichi", a person. "" if none."""
     words = name_words(span.text)
-    if not words or not all(w[:1].isupper() for w in span.text.split() if w.lower() in words):
+    if not all(w[:1].isupper() for w in span.text.split() if w.lower() in words):
         return ""
+    return next((label for label, _ in _names_holding(span, NAME_LABELS)), "")
+
+
+def _names_holding(span: Span, labels: frozenset[str]) -> list[tuple[str, str]]:
+    """(label, name) of each entity of the span's passage with one of `labels` whose
+    words, titles aside, include all of the span's; none for a span without such words."""
+    words = name_words(span.text)
     text = span.passage.article.text
-    return next((e.label for e in span.passage.entities
-                 if e.label in NAME_LABELS and words <= name_words(text[e.start:e.end])), "")
+    return [(e.label, text[e.start:e.end]) for e in span.passage.entities
+            if words and e.label in labels and words <= name_words(text[e.start:e.end])]
 
 
 def _with_unit(span: Span) -> str:
