@@ -29,6 +29,13 @@ MAX_QUESTION_CHARS = 1000
 _opened: dict[str, Index] = {}
 
 
+# Each window's best spans, not only its best: when the best is of a kind the question
+# rules out (qa.question), the next one may answer ("How many died?" read as the quake's
+# magnitude beside "4 people dead"). Two, not one or three: BENCHMARKS.md, issue 18's
+# fourth session.
+SPANS_PER_WINDOW = 2
+
+
 def _open(index: Index | str | Path | None) -> Index:
     """An index object as it is (either kind); a location (folder or URI) opened once."""
     if index is not None and not isinstance(index, str | Path):
@@ -101,7 +108,7 @@ def ask(question: str, index: Index | str | Path | None = None, k: int = 12,
     passages = prefer(found, period, lambda p: published(p.article))
     chosen = windows(passages, question, vector)
     reader = reader or load_reader()
-    spans = on_topic(reader.read(question, chosen), question, reader.calibration)
+    spans = on_topic(reader.read(question, chosen, SPANS_PER_WINDOW), question, reader.calibration)
     positions, conflicts = weigh(spans, question, reader.calibration, period)
     return Answer(asked, positions, conflicts, "" if positions else "No answer in these articles.",
                   understood=question)

@@ -50,6 +50,9 @@ def below_best(scores: Sequence[float], read: Sequence[bool]) -> list[float]:
 
 
 # The words that make a question a question, which say nothing of what it is about.
+# The shortest stem that may match as part of a longer one ("rail" in "derail" would, "run"
+# in "runway" would not).
+_AFFIX = 4
 _ASKING = frozenset(terms("who whom whose what when where which why how do does did is are was were be "
                           "been has have had will would can could many much"))
 
@@ -58,9 +61,17 @@ def focus_scores(texts: Sequence[str], read: Sequence[bool], question: str) -> l
     """Each sentence's share of the question's words, among those not in every sentence
     marked `read` (all of them, when every such sentence holds the same ones)."""
     asked = set(terms(question)) - _ASKING
-    held = [asked & set(terms(text)) for text in texts]
+    held = [_held(asked, terms(text)) for text in texts]
     telling = asked - set.intersection(*(h for h, r in zip(held, read, strict=True) if r)) or asked
     return [len(h & telling) / max(len(telling), 1) for h in held]
+
+
+def _held(asked: set[str], words: list[str]) -> set[str]:
+    """The asked words that `words` hold, as themselves or as one word of a pair whose
+    stems one begins or ends with the other: "drive" and "driver", "quake" and
+    "earthquake", "centre" and "epicentre"."""
+    return {a for a in asked if any(a == w or (min(len(a), len(w)) >= _AFFIX and (
+        w.startswith(a) or a.startswith(w) or w.endswith(a) or a.endswith(w))) for w in words)}
 
 
 def _sentence(span: Span) -> str:

@@ -18,6 +18,7 @@ question disappears without a word.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -27,10 +28,20 @@ from functools import lru_cache
 from itertools import pairwise
 
 from index import Passage
-from qa.question import asks_what_it_is, asks_where, ruled_out, subjects
+from qa.question import asks_count, asks_what_it_is, asks_where, ruled_out, subjects
 from qa.reader import Calibration, Span
 from qa.result import Citation, Conflict, Position, Source
-from qa.values import NAME_LABELS, clock_value, fold, is_money, is_number, name_words, value_key
+from qa.values import (
+    NAME_LABELS,
+    clock_value,
+    fold,
+    is_duration,
+    is_money,
+    is_number,
+    name_words,
+    number_value,
+    value_key,
+)
 from qa.when import Period, parse_date, published, readable_date, time_ranks
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -44,7 +55,8 @@ COUNTED_WORDS = 2
 # Without a calibration file: every reading is an answer (hand-placed spans in tests).
 UNCALIBRATED = Calibration(threshold=0.0)
 _KINDS = {"PERSON": "people", "ORG": "organisations", "NORP": "groups", "GPE": "places",
-          "LOC": "places", "FAC": "places", "date": "dates", "time": "times", "num": "numbers"}
+          "LOC": "places", "FAC": "places", "date": "dates", "time": "times", "num": "numbers",
+          "dur": "lengths of time"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,10 @@ def typed(span: Span, description: bool = False) -> Typed:
         label = "MONEY"
     elif label in ("TEXT", "CARDINAL") and clock_value(_with_unit(span), stated=True):
         label = "TIME"       # "6 a.m" that the tagger left untagged or called a number
-    value = _full_name(span) if label in AGENT_LABELS else span.text
+    lasting = _lasting(span) if label in ("TEXT", "CARDINAL", "QUANTITY", "DATE", "TIME") else ""
+    if lasting and label not in ("DATE", "TIME"):
+        label = "TIME"       # "ten minutes", "22" seconds: an amount of time, never a count or a speed
+    value = _full_name(span) if label in AGENT_LABELS else lasting or span.text
     return Typed(span, label, value_key(value, label, published(span.passage.article)), value)
 
 
@@ -169,8 +184,18 @@ def _with_unit(span: Span) -> str:
     """The span with the character before it and the word after it, where a number's
     currency or a time's zone stands ("$12.40", "450 million" euros, "07:40" local time)."""
     text = span.passage.article.text
-    after = re.match(r"\s*\S+", text[span.end:span.end + 24])
-    return text[max(0, span.start - 1):span.end] + (after.group() if after else "")
+    return text[max(0, span.start - 1):span.end] + _word_after(span)
+
+
+def _word_after(span: Span) -> str:
+    after = re.match(r"\s*[^\s.,;:!?]+", span.passage.article.text[span.end:span.end + 24])
+    return after.group() if after else ""
+
+
+def _lasting(span: Span) -> str:
+    """The span as a length of time: itself ("ten minutes"), or with the unit the reader
+    left out after it ("22" in "by 22 seconds"); "" when it is none."""
+    return next((text for text in (span.text, span.text + _word_after(span)) if is_duration(text)), "")
 
 
 def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRATED,
@@ -187,10 +212,11 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     named = subjects(question, (s.passage for s in spans))
     wrong_kinds = ruled_out(question)
     described = asks_what_it_is(question, named)
+    counting = asks_count(question)
     votes: dict[str, Typed] = {}
     for span in sorted(spans, key=lambda s: -s.confidence):
         member = typed(span, described)
-        if member.label not in wrong_kinds:
+        if member.label not in wrong_kinds and not (counting and _fraction(member)):
             votes.setdefault(span.doc_id, member)
     groups: dict[str, _Group] = {}
     for member in votes.values():
@@ -217,6 +243,13 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
         for i, g in enumerate(chosen))
     conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
     return positions, conflicts
+
+
+def _fraction(member: Typed) -> bool:
+    """Whether a plain number has a fractional part ("6.4", a magnitude): a count of
+    people or things is whole, unless it is in thousands or millions ("2.5 million")."""
+    number = number_value(member.value) if member.label == "CARDINAL" else None
+    return number is not None and not number.is_integer()
 
 
 def _standing(group: _Group, period: Period | None) -> tuple[bool, int]:
@@ -252,7 +285,7 @@ def _contains(fuller: str, key: str) -> bool:
         return a.startswith(b)
     if kind_a == kind_b == "name":
         return set(b.split()) < set(a.split())
-    if {kind_a, kind_b} & {"num", "date", "time"}:
+    if {kind_a, kind_b} & {"num", "date", "time", "dur"}:
         return False
     return re.search(rf"(?<!\w){re.escape(b)}(?!\w)", a) is not None
 
@@ -285,6 +318,8 @@ def _incompatible(a: _Group, b: _Group, where: bool = False) -> bool:
         return not (a.key.startswith(b.key) or b.key.startswith(a.key))
     if kind == "time":      # times in two zones cannot be compared: "09:12 GMT", "04:12"
         return a.key != b.key and a.key.split()[1:] == b.key.split()[1:]
+    if kind == "dur":       # months and years are approximate: "52 weeks" is "a year"
+        return not math.isclose(float(a.key[4:]), float(b.key[4:]), rel_tol=0.03)
     if kind == "name":
         words_a, words_b = a.key[5:].split(), b.key[5:].split()
         if _within(words_a, words_b) or _within(words_b, words_a) or (

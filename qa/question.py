@@ -46,11 +46,11 @@ _NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
 # question that says "percent", "share" or "rate" may be answered by a share, and any
 # label not listed (free text included) stays possible.
 _OPENING = r"^\s*(?:(?:at|by|in|on|for|from|since|until|till|to|of|after|before|during)\s+)?"
+# A count: "how many", "what is the number of", "what was the death toll".
+_COUNT = (r"(?:how many|(?:what|which)(?:'s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:total\s+|final\s+)?"
+          r"(?:number|death toll|toll|tally|headcount)\s+of|what(?:'s|\s+(?:is|was))\s+the\s+death\s+toll)")
 _RULED_OUT = tuple((re.compile(_OPENING + asked + r"\b", re.IGNORECASE), labels) for asked, labels in (
-    # A count: "how many", "what is the number of", "what was the death toll".
-    (r"(?:how many|(?:what|which)(?:'s|\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:total\s+|final\s+)?"
-     r"(?:number|death toll|toll|tally|headcount)\s+of|what(?:'s|\s+(?:is|was))\s+the\s+death\s+toll)",
-     _TIMES | {"PERCENT", "MONEY"} | _NAMES),
+    (_COUNT, _TIMES | {"PERCENT", "MONEY"} | _NAMES),
     # A speed: a measure, never a time, a sum or a share.
     (r"(?:how fast|how quickly|(?:what|which)\s+speed)", _TIMES | {"PERCENT", "MONEY"} | _NAMES),
     # A length, a duration or an age: a measure or a span of time ("how high" may be a
@@ -68,6 +68,12 @@ _DURATION = re.compile(r"\bhow many\s+(?:more\s+)?(?:seconds|minutes|hours|days|
                        r"decades|centuries)\b", re.I)
 
 
+# Units of a measure, whose count may be fractional ("how many kilometres": 6.5).
+_MEASURE = re.compile(r"\bhow many\s+(?:\w+\s+)?(?:kilo|centi|milli)?(?:metres|meters|miles|litres|liters|"
+                      r"tonnes|tons|grams|kilos|degrees|points|feet|inches|acres|hectares|barrels|"
+                      r"percent|per cent)\b", re.I)
+
+
 _DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were|'s)\s+(.+?)\s*\??\s*$", re.I)
 
 
@@ -77,6 +83,13 @@ def asks_what_it_is(question: str, named: Iterable[str]) -> bool:
     are two wordings, not a contradiction."""
     asked = _DEFINITION.match(question)
     return asked is not None and asked.group(1).lower() in {n.lower() for n in named}
+
+
+def asks_count(question: str) -> bool:
+    """Whether the question asks how many people or things (not how many units of a
+    measure or of time: "how many kilometres", "how many seconds")."""
+    return _RULED_OUT[0][0].search(question) is not None and not _DURATION.search(question) \
+        and not _MEASURE.search(question)
 
 
 def ruled_out(question: str) -> frozenset[str]:

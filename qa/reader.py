@@ -31,7 +31,7 @@ import numpy as np
 
 from index import Passage
 from index.model.bert import padded
-from qa.spans import best_span, trim
+from qa.spans import top_spans, trim
 from qa.windows import Window
 
 SHIPPED = Path(__file__).resolve().parent / "reader_model"
@@ -159,7 +159,13 @@ class Reader:
 
     def read_texts(self, question: str, texts: Sequence[str]) -> list[Reading]:
         """The best span in each text, at any confidence (texts of any length: long ones
-        are read in overlapping windows, and the best window wins)."""
+        are read in overlapping windows, and the best window wins). A text with no span
+        gets an empty Reading."""
+        return [found[0] if found else Reading(0, 0, -math.inf, 0.0)
+                for found in self.read_best(question, texts, 1)]
+
+    def read_best(self, question: str, texts: Sequence[str], n: int) -> list[list[Reading]]:
+        """Each text's `n` best spans, best first, none overlapping another."""
         self.warm_up()
         if not texts:
             return []
@@ -172,7 +178,7 @@ class Reader:
             for encoding in (first, *first.overflowing):
                 owners.append(owner)
                 encodings.append(encoding)
-        best: list[tuple[int, int, float]] = [(0, 0, -math.inf)] * len(texts)
+        found: list[list[tuple[int, int, float]]] = [[] for _ in texts]
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         for begin in range(0, len(order), self.batch_size):
             rows = order[begin:begin + self.batch_size]
@@ -181,27 +187,29 @@ class Reader:
                 encoding = encodings[i]
                 passage = np.array([s == 1 for s in encoding.sequence_ids])
                 starts, ends = logits[row, :len(passage), 0], logits[row, :len(passage), 1]
-                found = best_span(starts, ends, passage)
-                if found and found[2] > best[owners[i]][2]:
-                    offsets = encoding.offsets
-                    best[owners[i]] = (offsets[found[0]][0], offsets[found[1]][1], found[2])
-        readings = []
-        for text, (start, end, margin) in zip(texts, best, strict=True):
+                offsets = encoding.offsets
+                found[owners[i]] += [(offsets[first][0], offsets[last][1], margin)
+                                     for first, last, margin in top_spans(starts, ends, passage, n)]
+        return [self._readings(text, spans, n) for text, spans in zip(texts, found, strict=True)]
+
+    def _readings(self, text: str, spans: list[tuple[int, int, float]], n: int) -> list[Reading]:
+        """The best `n` of a text's spans from all its windows, trimmed, without overlaps."""
+        readings: list[Reading] = []
+        for start, end, margin in sorted(spans, key=lambda s: -s[2]):
             start, end = trim(text, start, end)
-            confidence = self.calibration.confidence(margin) if end > start else 0.0
-            readings.append(Reading(start, end, margin, confidence))
+            if end > start and len(readings) < n and all(end <= r.start or start >= r.end for r in readings):
+                readings.append(Reading(start, end, margin, self.calibration.confidence(margin)))
         return readings
 
-    def read(self, question: str, windows: Sequence[Window]) -> list[Span]:
-        """Each window's best span at any confidence, best first (a window that finds
+    def read(self, question: str, windows: Sequence[Window], n: int = 1) -> list[Span]:
+        """Each window's `n` best spans at any confidence, best first (a window that finds
         nothing gives none). The calibrated threshold is applied to positions
         (qa.positions.weigh), where the readings of several sources add up."""
-        spans = []
-        for window, reading in zip(windows, self.read_texts(question, [w.text for w in windows]),
-                                   strict=True):
-            if reading.end > reading.start:
-                spans.append(Span(window.passage, window.start + reading.start,
-                                  window.start + reading.end, reading.margin, reading.confidence))
+        spans = [Span(window.passage, window.start + reading.start, window.start + reading.end,
+                      reading.margin, reading.confidence)
+                 for window, readings in zip(windows, self.read_best(question, [w.text for w in windows], n),
+                                             strict=True)
+                 for reading in readings]
         return sorted(spans, key=lambda s: -s.confidence)
 
 

@@ -74,6 +74,46 @@ def is_money(text: str) -> bool:
     return _MONEY.search(text) is not None
 
 
+# A span of time: numbers and units of time, "ten minutes", "about 14 seconds", "two hours
+# and 10 minutes", "three days later". spaCy tags most as TIME or DATE and leaves some
+# ("ten minutes" in "around ten minutes after leaving") untagged.
+_TIME_UNITS = re.compile(r"(?:second|minute|hour|day|night|week|month|year|decade)s?")
+_DURATION_WORDS = frozenset("about around some nearly almost just over under more less than only a an and "
+                            "half later earlier ago long".split())
+
+
+def is_duration(text: str) -> bool:
+    """Whether a mention is a span of time: a count of units of time is an amount of
+    time, not a count of things, a speed or a size."""
+    words = fold(text).split()
+    units = [w for w in words if _TIME_UNITS.fullmatch(w)]
+    return bool(units) and number_value(text) is not None and all(
+        w in _NUMBER_WORDS or w in _DURATION_WORDS or _TIME_UNITS.fullmatch(w) or w.replace(".", "").isdigit()
+        for w in words)
+
+
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "night": 86400, "week": 604800,
+            "month": 2592000, "year": 31536000, "decade": 315360000}
+
+
+def duration_value(text: str) -> float | None:
+    """The seconds a span of time lasts ("4 hours 51 minutes 7 seconds" -> 17467), None if
+    the mention is not one. Months and years are approximate (30 and 365 days)."""
+    if not is_duration(text):
+        return None
+    total, counted = 0.0, []
+    for word in fold(text).split():
+        if not _TIME_UNITS.fullmatch(word):
+            counted.append(word)
+            continue
+        number = number_value(" ".join(counted))
+        if number is None:
+            return None
+        total += number * _SECONDS[word.removesuffix("s")]
+        counted = []
+    return total
+
+
 def is_number(text: str) -> bool:
     """Whether a mention is a bare count, "Eleven" or "3,559" or "twenty-seven": a number
     however the entity tagger labelled it (it misses one that opens a sentence)."""
@@ -166,6 +206,9 @@ def name_words(text: str) -> frozenset[str]:
 
 def value_key(text: str, label: str, published: str = "") -> str:
     """One key per meaning: equal keys merge into one position."""
+    seconds = duration_value(text) if label in ("DATE", "TIME") else None
+    if seconds is not None:
+        return f"dur:{seconds:g}"
     if label == "TIME":
         clock = clock_value(text)
         if clock:

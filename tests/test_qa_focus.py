@@ -85,3 +85,17 @@ def test_words_every_sentence_read_holds_tell_none_apart() -> None:
     assert focus_scores([*read, unread], [True, True, False], question) == [1.0, 0.0, 0.0]
     # When every sentence read holds the same words, those words are all there is.
     assert focus_scores(read[:1], [True], question) == [1.0]
+
+
+def test_a_word_and_a_longer_word_it_begins_or_ends_are_one_word() -> None:
+    """"Who was driving?" is answered by "The driver, Markus Feldner": stemmed, "drive" and
+    "driver" differ, and the right answer was set aside as off the question. So were
+    "centred" beside "epicentre" and "quake" beside "earthquake"."""
+    read = ["The driver, Markus Feldner, was hurt.", "Police said the train derailed."]
+    assert focus_scores(read, [True, True], "Who was driving the train that derailed?") == pytest.approx(
+        [1 / 3, 2 / 3])
+    assert focus_scores(["The epicentre was near Llaqtamarca.", "The earthquake struck at 04:12."],
+                        [True, True], "Where was the quake centred?") == [0.5, 0.5]
+    # Short stems only match whole: "run" is not in "runway".
+    assert focus_scores(["The runway was closed.", "Halonen runs the airport."], [True, True],
+                        "Who runs the airport?") == [0.0, 1.0]

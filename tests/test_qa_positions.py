@@ -38,6 +38,9 @@ STORIES = {
          "by Japanese PM Takaichi angered Beijing, officials said.",
     "o": "date 2025-11-18 TOKYO: Takashi Kanai, the bureau director, flew to Beijing on Monday. Kanai "
          "will meet Liu Jinsong on Tuesday.",
+    "p": "date 2025-06-08 MARIBOR: Oberholzer won by 14 seconds. The train came off the tracks around ten "
+         "minutes after leaving the station. A magnitude 6.4 quake hurt 57 people.",
+    "q": "date 2025-06-09 MARIBOR: Oberholzer held off the chasing group by 22 seconds.",
 }
 
 
@@ -384,3 +387,28 @@ def test_a_price_and_a_share_are_not_one_quantity(passages) -> None:
         span(passages, "g", "$12.40"), span(passages, "h", "35 percent")])
     assert {p.label for p in by_text.values()} == {"MONEY", "PERCENT"}
     assert not conflicts
+
+
+def test_lengths_of_time_compare_and_answer_no_count_or_speed(passages) -> None:
+    """"14 seconds" against "22 seconds" is a disagreement (their keys were text, and text
+    never conflicts); "ten minutes", which spaCy may leave untagged, is an amount of
+    time: it answers neither a speed nor a count."""
+    by_text, conflicts = weighed("By how many seconds did Oberholzer win?", [
+        span(passages, "p", "14 seconds"), span(passages, "q", "22 seconds", 0.7)])
+    assert set(by_text) == {"14 seconds", "22 seconds"}
+    assert len(conflicts) == 1 and "lengths of time" in conflicts[0].reason
+    # The reader often leaves the unit out: "22" in "by 22 seconds" is 22 seconds.
+    by_text, conflicts = weighed("By how many seconds did Oberholzer win?", [
+        span(passages, "p", "14 seconds"), span(passages, "q", "22", 0.7)])
+    assert set(by_text) == {"14 seconds", "22"} and len(conflicts) == 1
+    assert not weighed("How fast was the train going?", [span(passages, "p", "ten minutes", 0.9)])[0]
+    by_text, _ = weighed("How many people were hurt?", [
+        span(passages, "p", "ten minutes", 0.9), span(passages, "p", "57", 0.6)])
+    assert list(by_text) == ["57"]
+
+
+def test_a_count_of_people_is_a_whole_number(passages) -> None:
+    """"What is the number of injured?" was answered with the quake's magnitude, 6.4."""
+    spans = [span(passages, "p", "6.4", 0.9), span(passages, "p", "57", 0.6)]
+    assert list(weighed("What is the number of injured from the quake?", spans)[0]) == ["57"]
+    assert list(weighed("What was the magnitude of the quake?", spans)[0]) == ["6.4"]

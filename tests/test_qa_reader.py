@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from qa.reader import SHIPPED, Reader, load_reader
+from qa.spans import best_span, top_spans
 
 MAYOR = "date 2025-03-02 LYON: The mayor of Brevonne, Claire Dumont, opened the new tramway on Sunday."
 FILLER = ("The council met again on Thursday to discuss the budget for the coming year, "
@@ -53,3 +55,14 @@ def test_text_longer_than_a_window_is_read_to_its_end(reader: Reader) -> None:
 def test_nothing_to_read_is_nothing_found(reader: Reader) -> None:
     assert reader.read_texts("Who?", []) == []
     assert reader.read("Who?", []) == []
+
+
+def test_the_next_best_spans_never_overlap_a_better_one() -> None:
+    """A window's next readings (qa.spans.top_spans), for when its best is of a kind the
+    question rules out: best first, never a piece of a span already given."""
+    start = np.array([0.0, 5, 1, 0, 4])
+    end = np.array([0.0, 0, 5, 1, 4])
+    passage = np.array([False, True, True, True, True])   # position 0 is [CLS], "no answer"
+    assert top_spans(start, end, passage, 3) == [(1, 2, 10.0), (4, 4, 8.0), (3, 3, 1.0)]
+    assert top_spans(start, end, passage, 1) == [best_span(start, end, passage)]
+    assert top_spans(start, end, np.zeros(5, dtype=bool), 3) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.values import date_value, is_number, number_value, value_key
+from qa.values import date_value, duration_value, is_duration, is_number, number_value, value_key
 
 
 @pytest.mark.parametrize(("a", "b", "label"), [
@@ -13,6 +13,8 @@ from qa.values import date_value, is_number, number_value, value_key
     ("Nov 7", "November 7", "DATE"),
     ("Sanae Takaichi", "Prime Minister Sanae Takaichi", "PERSON"),
     ("2.5 million", "2,500,000", "CARDINAL"),
+    ("ten minutes", "10 minutes", "TIME"),
+    ("two hours and 10 minutes", "130 minutes", "TIME"),
 ])
 def test_equivalent_mentions_share_a_key(a: str, b: str, label: str) -> None:
     assert value_key(a, label, "2025-11-17") == value_key(b, label, "2025-11-17")
@@ -22,6 +24,7 @@ def test_equivalent_mentions_share_a_key(a: str, b: str, label: str) -> None:
     ("Masaaki Kanai", "Takashi Kanai", "PERSON"),
     ("four", "five", "CARDINAL"),
     ("November 7", "November 8", "DATE"),
+    ("14 seconds", "22 seconds", "TIME"),
 ])
 def test_different_values_stay_apart(a: str, b: str, label: str) -> None:
     assert value_key(a, label, "2025-11-17") != value_key(b, label, "2025-11-17")
@@ -46,3 +49,13 @@ def test_numbers() -> None:
     ("Eleven people", False), ("Tuesday", False), ("", False), ("one of them", False)])
 def test_a_bare_count_is_a_number_whatever_its_entity_label(text: str, number: bool) -> None:
     assert is_number(text) is number
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("ten minutes", 600), ("about 14 seconds", 14), ("4 hours 51 minutes 7 seconds", 17467),
+    ("three days later", 259200), ("twenty-two seconds", 22), ("a dozen years", 12 * 31536000),
+    ("14", None), ("Five paintings", None), ("minutes", None), ("80 km/h", None),
+    ("Two days after the crash", None)])
+def test_a_length_of_time_is_its_seconds(text: str, seconds: float | None) -> None:
+    assert duration_value(text) == seconds
+    assert is_duration(text) is (seconds is not None)
