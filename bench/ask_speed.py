@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.report import RESULTS, machine, summarise, table, write_json
 from index import Index
 from qa import warm_up
-from qa.answer import ask
+from qa.answer import SPANS_PER_WINDOW, ask
 from qa.reader import Reader, load_reader
 from qa.retrieve import retrieve
 from qa.windows import windows
@@ -38,9 +38,9 @@ class TimedReader(Reader):
         super().__init__()
         self.seconds: list[float] = []
 
-    def read(self, question: str, chosen: Sequence) -> list:
+    def read(self, question: str, chosen: Sequence, n: int = 1) -> list:
         begin = time.perf_counter()
-        spans = super().read(question, chosen)
+        spans = super().read(question, chosen, n)
         self.seconds.append(time.perf_counter() - begin)
         return spans
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = windows(passages, question, vector, limit=max(limits))
         for n in limits:
             begin = time.perf_counter()
-            shared.read(question, chosen[:n])
+            shared.read(question, chosen[:n], SPANS_PER_WINDOW)
             per_limit[n].append(time.perf_counter() - begin)
 
     info = machine()
