@@ -50,9 +50,6 @@ def below_best(scores: Sequence[float], read: Sequence[bool]) -> list[float]:
 
 
 # The words that make a question a question, which say nothing of what it is about.
-# The shortest stem that may match as part of a longer one ("rail" in "derail" would, "run"
-# in "runway" would not).
-_AFFIX = 4
 _ASKING = frozenset(terms("who whom whose what when where which why how do does did is are was were be "
                           "been has have had will would can could many much"))
 
@@ -67,11 +64,22 @@ def focus_scores(texts: Sequence[str], read: Sequence[bool], question: str) -> l
 
 
 def _held(asked: set[str], words: list[str]) -> set[str]:
-    """The asked words that `words` hold, as themselves or as one word of a pair whose
-    stems one begins or ends with the other: "drive" and "driver", "quake" and
-    "earthquake", "centre" and "epicentre"."""
-    return {a for a in asked if any(a == w or (min(len(a), len(w)) >= _AFFIX and (
-        w.startswith(a) or a.startswith(w) or w.endswith(a) or a.endswith(w))) for w in words)}
+    """The asked words that `words` hold, as themselves or in another form."""
+    return {a for a in asked if any(_same_word(a, w) for w in words)}
+
+
+# The shortest stem that may match as part of a longer one ("rail" in "derail" would, "run"
+# in "runway" would not).
+_AFFIX = 4
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word: equal, or one begins or ends the other ("drive" and
+    "driver", "quake" and "earthquake", "centre" and "epicentre")."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= _AFFIX and (long.startswith(short) or long.endswith(short))
 
 
 def _sentence(span: Span) -> str:

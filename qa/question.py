@@ -68,6 +68,7 @@ _DURATION = re.compile(r"\bhow many\s+(?:more\s+)?(?:seconds|minutes|hours|days|
                        r"decades|centuries)\b", re.I)
 
 
+_COUNTING = re.compile(_OPENING + _COUNT + r"\b", re.IGNORECASE)
 # Units of a measure, whose count may be fractional ("how many kilometres": 6.5).
 _MEASURE = re.compile(r"\bhow many\s+(?:\w+\s+)?(?:kilo|centi|milli)?(?:metres|meters|miles|litres|liters|"
                       r"tonnes|tons|grams|kilos|degrees|points|feet|inches|acres|hectares|barrels|"
@@ -88,7 +89,7 @@ def asks_what_it_is(question: str, named: Iterable[str]) -> bool:
 def asks_count(question: str) -> bool:
     """Whether the question asks how many people or things (not how many units of a
     measure or of time: "how many kilometres", "how many seconds")."""
-    return _RULED_OUT[0][0].search(question) is not None and not _DURATION.search(question) \
+    return _COUNTING.search(question) is not None and not _DURATION.search(question) \
         and not _MEASURE.search(question)
 
 

@@ -196,8 +196,10 @@ class Reader:
         """The best `n` of a text's spans from all its windows, trimmed, without overlaps."""
         readings: list[Reading] = []
         for start, end, margin in sorted(spans, key=lambda s: -s[2]):
+            if len(readings) == n:
+                break
             start, end = trim(text, start, end)
-            if end > start and len(readings) < n and all(end <= r.start or start >= r.end for r in readings):
+            if end > start and all(end <= r.start or start >= r.end for r in readings):
                 readings.append(Reading(start, end, margin, self.calibration.confidence(margin)))
         return readings
 

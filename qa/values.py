@@ -77,7 +77,9 @@ def is_money(text: str) -> bool:
 # A span of time: numbers and units of time, "ten minutes", "about 14 seconds", "two hours
 # and 10 minutes", "three days later". spaCy tags most as TIME or DATE and leaves some
 # ("ten minutes" in "around ten minutes after leaving") untagged.
-_TIME_UNITS = re.compile(r"(?:second|minute|hour|day|night|week|month|year|decade)s?")
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "night": 86400, "week": 604800,
+            "month": 2592000, "year": 31536000, "decade": 315360000}
+_TIME_UNITS = re.compile("(?:" + "|".join(_SECONDS) + ")s?")
 _DURATION_WORDS = frozenset("about around some nearly almost just over under more less than only a an and "
                             "half later earlier ago long".split())
 
@@ -90,10 +92,6 @@ def is_duration(text: str) -> bool:
     return bool(units) and number_value(text) is not None and all(
         w in _NUMBER_WORDS or w in _DURATION_WORDS or _TIME_UNITS.fullmatch(w) or w.replace(".", "").isdigit()
         for w in words)
-
-
-_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "night": 86400, "week": 604800,
-            "month": 2592000, "year": 31536000, "decade": 315360000}
 
 
 def duration_value(text: str) -> float | None:
