@@ -228,20 +228,24 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
                             and not _apart_in_time(a, b, period))
     weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
               and any(against(g, a) for a in answers)]
-    chosen = sorted(answers + weaker, key=lambda g: (g.score >= calibration.threshold,
-                                                     *_standing(g, period), g.score), reverse=True)
-    rivals: dict[int, set[int]] = {i: set() for i in range(len(chosen))}
-    for i, a in enumerate(chosen):
-        for j, b in enumerate(chosen[:i]):
-            if max(a.score, b.score) >= calibration.threshold and min(a.score, b.score) >= (
-                    calibration.disagree) and against(a, b):
-                rivals[i].add(j)
-                rivals[j].add(i)
+    shown = answers + weaker
+    rivals = {i: {j for j, b in enumerate(shown) if j != i and (
+        max(a.score, b.score) >= calibration.threshold and min(a.score, b.score) >= calibration.disagree
+        and against(a, b))} for i, a in enumerate(shown)}
+    # A value that contradicts a stronger answer, with no disagreement to claim, is a weaker
+    # reading even where it reaches the answer threshold: two values that cannot both hold
+    # are never shown as two plain answers.
+    weak = {i for i, g in enumerate(shown) if not rivals[i] and (
+        g.score < calibration.threshold or any(a.score > g.score and against(g, a) for a in answers))}
+    order = sorted(range(len(shown)), reverse=True, key=lambda i: (
+        i not in weak, shown[i].score >= calibration.threshold, *_standing(shown[i], period), shown[i].score))
     positions = tuple(
-        _position(g, disputed=any(_standing(chosen[j], period) > _standing(g, period) for j in rivals[i]),
-                  weak=g.score < calibration.threshold and not rivals[i])
-        for i, g in enumerate(chosen))
-    conflicts = tuple(_conflict(side, chosen, positions) for side in _components(rivals))
+        _position(shown[i], weak=i in weak, disputed=any(
+            _standing(shown[j], period) > _standing(shown[i], period) for j in rivals[i]))
+        for i in order)
+    at = {i: n for n, i in enumerate(order)}
+    sides = _components({at[i]: {at[j] for j in rivals[i]} for i in order})
+    conflicts = tuple(_conflict(side, [shown[i] for i in order], positions) for side in sides)
     return positions, conflicts
 
 

@@ -192,7 +192,8 @@ class Position:
     def from_dict(cls, data: PositionDict) -> Position:
         return cls(str(data["text"]), float(data["score"]), int(data["support"]),
                    bool(data["disputed"]), tuple(Citation.from_dict(c) for c in data["citations"]),
-                   str(data.get("label", "TEXT")))
+                   str(data.get("label", "TEXT")), bool(data.get("weak", False)),
+                   int(data.get("independent_sources", 0)))
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ class Conflict:
     @classmethod
     def from_dict(cls, data: ConflictDict) -> Conflict:
         return cls(tuple(int(i) for i in data["answers"]), str(data["reason"]),
-                   bool(data.get("in_time", False)), str(data.get("timeline", "")))
+                   bool(data.get("in_time", False)), str(data.get("timeline", "")),
+                   bool(data.get("edited", False)))
 
 
 @dataclass(frozen=True)

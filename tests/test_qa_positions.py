@@ -178,6 +178,18 @@ def test_a_doubtful_rival_is_shown_but_not_called_a_disagreement(passages) -> No
         span(passages, "a", "Sanae Takaichi", 0.9), span(passages, "c", "Taro Kono", 0.4)])
     assert set(by_text) == {"Sanae Takaichi", "Taro Kono"}
     assert not conflicts and not any(p.disputed for p in by_text.values())
+    assert by_text["Taro Kono"].weak and not by_text["Sanae Takaichi"].weak
+
+
+def test_an_answer_that_contradicts_a_stronger_one_without_a_disagreement_is_a_weaker_reading(
+        passages) -> None:
+    # Both reach the answer threshold (0.5); the weaker is short of `disagree`. Shown as two
+    # plain answers, a reader would see two prime ministers and no word that they clash.
+    strict = Calibration(scale=1.0, shift=-3.0, threshold=0.5, disagree=0.7)
+    positions, conflicts = weigh([span(passages, "a", "Sanae Takaichi", 0.9),
+                                  span(passages, "c", "Taro Kono", 0.6)], PM_TEXT, strict)
+    assert not conflicts
+    assert [(p.text, p.weak) for p in positions] == [("Sanae Takaichi", False), ("Taro Kono", True)]
 
 
 # As a calibration file gives them: answers from 0.5, disagreements from 0.3, and the reader

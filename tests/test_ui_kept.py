@@ -3,6 +3,8 @@ comes back as no conversation rather than an error on the page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from index import Index
 from qa import Answer, ask
 from ui.conversation import KEPT_ANSWERS, restored, stored
@@ -17,6 +19,17 @@ def test_answers_come_back_whole(seeds_index: Index) -> None:
     assert back[0].answers[0].citations == disputed.answers[0].citations
     assert back[0].conflict and back[0].conflicts == disputed.conflicts
     assert Answer.from_dict(disputed.to_dict()).to_dict() == disputed.to_dict()
+
+
+def test_a_weaker_reading_an_edited_story_and_its_prints_come_back_as_they_were(seeds_index: Index) -> None:
+    asked = ask("Who is the Prime Minister of Japan?", seeds_index)
+    first, *rest = asked.answers
+    marked = replace(asked, answers=(replace(first, weak=True, independent_sources=1), *rest),
+                     conflicts=tuple(replace(c, edited=True) for c in asked.conflicts))
+    back = Answer.from_dict(marked.to_dict())
+    assert back.answers[0].weak and back.answers[0].independent_sources == 1
+    assert all(c.edited for c in back.conflicts) and back.conflicts
+    assert back.to_dict() == marked.to_dict()
 
 
 def test_only_the_newest_answers_are_kept(seeds_index: Index) -> None:
