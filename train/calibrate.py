@@ -82,7 +82,7 @@ def retrieved_negatives(held: list[dict], contexts: list[str]) -> list[Example]:
 
 def question_id(example: Example) -> str:
     """The id of the question a made pair comes from."""
-    return re.sub(r"-(neg|swap|cut)$", "", example.id)
+    return re.sub(r"-(neg|swap|cut|reword)$", "", example.id)
 
 
 def measure(reader: Reader, examples: list) -> dict[str, np.ndarray]:

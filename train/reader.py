@@ -20,7 +20,9 @@ it is trained to point at [CLS]. Unanswerable questions are scarce in the data, 
 of these pairs are made here: the question with another paragraph of its own article
 that contains none of its answers (topical, the hard kind), or with a random paragraph
 (the easy kind). That is what the reader meets in the product, where most retrieved
-passages do not answer.
+passages do not answer. `--swaps` and `--cuts` add SQuAD 2.0's kind (a name or number
+of the question swapped, the answer's sentence cut out); `--reworded` adds their contrast,
+the question with a word reworded that keeps its answer.
 
 The examples are one fixed permutation (seeded), consumed in order; a checkpoint records
 how far it got, so a resumed run sees exactly the examples it has not seen.
@@ -65,6 +67,7 @@ SETTINGS: dict = {
     "negatives": 0.5,          # made no-answer pairs per answerable question
     "swaps": 0.0,              # made unanswerable questions (a name/number/year swapped) per question
     "cuts": 0.0,               # the paragraph without its answer sentence, per question
+    "reworded": 0.0,           # the question again, a word it shares with the paragraph reworded
     "hard_negatives": 0.7,     # share of those taken from the question's own article
     "other_windows": 0.25,     # share of a long paragraph's answerless windows kept
     "heldout_every": 40,       # one article in this many is held out
@@ -162,10 +165,17 @@ def make_examples(records: list[dict], settings: dict, rng: random.Random) -> li
         for text in [r["question"], *(a["text"] for a in r["answers"])]:
             for kind, value in typed_values(text):
                 pool.setdefault(kind, set()).add(value)
+    asked = {w for r in records for w in _WORD.findall(r["question"])}
+    near = near_words(asked) if settings["reworded"] else {}
     examples = []
     for r in records:
         answers = tuple((a["answer_start"], a["text"]) for a in r["answers"])
         examples.append(Example(r["id"], r["source"], r["title"], r["context"], r["question"], answers))
+        if answers and near and rng.random() < settings["reworded"]:
+            reworded = reworded_question(r["question"], r["context"], near, rng)
+            if reworded:
+                examples.append(Example(r["id"] + "-reword", r["source"], r["title"], r["context"],
+                                        reworded, answers))
         if answers and rng.random() < settings["swaps"]:
             swapped = swapped_question(r["question"], r["context"], values_by_title[r["title"]], rng)
             if swapped:
@@ -228,6 +238,59 @@ def swapped_question(question: str, context: str, pool: dict[str, set[str]],
                         and o.lower() not in question.lower() and value.lower() not in o.lower())
         if others:
             return question.replace(value, rng.choice(others), 1)
+    return None
+
+
+# The contrast to a swapped name: news questions are seldom worded like the story ("sank"
+# for "capsized"), and a reader that has learned to abstain whenever a question word is
+# missing from the passage leaves them unanswered (every continued run without this did).
+# So an answerable question is also trained with one of the words it shares with its
+# paragraph reworded to a near word the paragraph lacks, and keeps its answer. Near words
+# come from the reader's own input embeddings: "died" -> "killed", "injured" -> "wounded",
+# "completed" -> "finished", "passengers" -> "occupants".
+
+_WORD = re.compile(r"\b[a-z]{4,}\b")
+
+
+def near_words(words: set[str], n: int = 6, floor: float = 0.45) -> dict[str, list[str]]:
+    """For each of `words` that is one piece of the reader's vocabulary (and no stopword),
+    up to `n` nearest whole words by the cosine of their input embeddings, from `floor` on:
+    below it a near word often means something else ("coffee" -> "tea" 0.43, "noon" ->
+    "midnight" 0.42, "like" -> "unlike" 0.39) and the question would no longer be answered."""
+    from bm25s.stopwords import STOPWORDS_EN
+    from safetensors.torch import load_file
+    from tokenizers import Tokenizer
+
+    stop = set(STOPWORDS_EN)
+    weights = load_file(SHIPPED / "model.safetensors")
+    table = next(v for k, v in weights.items() if k.endswith("word_embeddings.weight")).float()
+    table = table / table.norm(dim=1, keepdim=True)
+    vocab = Tokenizer.from_file(str(SHIPPED / "tokenizer.json")).get_vocab()
+    pieces = {i: piece for piece, i in vocab.items()}
+    asked = sorted(w for w in words if w in vocab and w not in stop)
+    near: dict[str, list[str]] = {}
+    for begin in range(0, len(asked), 1024):
+        chunk = asked[begin:begin + 1024]
+        similar, nearest = (table[[vocab[w] for w in chunk]] @ table.T).topk(4 * n, dim=1)
+        for word, cosines, row in zip(chunk, similar.tolist(), nearest.tolist(), strict=True):
+            near[word] = [pieces[i] for cosine, i in zip(cosines, row, strict=True)
+                          if cosine >= floor and pieces[i] != word and pieces[i].isalpha()
+                          and len(pieces[i]) > 2 and pieces[i] not in stop][:n]
+    return near
+
+
+def reworded_question(question: str, context: str, near: dict[str, list[str]],
+                      rng: random.Random) -> str | None:
+    """`question` with one lower-case word that its paragraph also uses in lower case (so
+    never a name) replaced by a near word the paragraph does not use; None if there is none."""
+    shared = [m for m in _WORD.finditer(question)
+              if m.group() in near and re.search(rf"\b{m.group()}\b", context)]
+    rng.shuffle(shared)
+    lowered = context.lower()
+    for match in shared:
+        options = [w for w in near[match.group()] if not re.search(rf"\b{w}\b", lowered)]
+        if options:
+            return question[:match.start()] + rng.choice(options) + question[match.end():]
     return None
 
 
