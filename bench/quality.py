@@ -352,8 +352,8 @@ def run_paraphrases(limit: int | None = None) -> dict:
             rows.append({"question": question, "verdict": said,
                          "correct": said == EXPECTED_VERDICT[fact["kind"]], "top": top, "side": side,
                          "top_judged": side is not None if top else not fact["answers"],
-                         "positions": [{"text": p.text, "score": round(p.score, 3), "disputed": p.disputed, "weak": p.weak,
-                                        "docs": sorted({c.doc_id for c in p.citations})}
+                         "positions": [{"text": p.text, "score": round(p.score, 3), "disputed": p.disputed,
+                                        "weak": p.weak, "docs": sorted({c.doc_id for c in p.citations})}
                                        for p in answer.answers],
                          "conflicts": [c.reason for c in answer.conflicts]})
         facts.append({"fact": fact["fact"], "kind": fact["kind"], "rows": rows})
