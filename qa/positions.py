@@ -1,6 +1,9 @@
 """From the reader's spans to positions: who says what, and where they cannot all be right.
 
-Each source votes once, with its most confident span. Spans that mean the same thing
+Each source votes once, with its most confident span; its weaker readings of other
+values that its vote does not contradict add to those values' scores, not to their
+sources, so that a value does not hang on which of a source's spans the question's
+wording put first. Spans that mean the same thing
 merge ("four" = "4", "Takaichi" = "Sanae Takaichi", "Tuesday" = "18 November 2025" in
 a story dated the 17th), and a less specific answer joins the one fuller answer that
 contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victoria").
@@ -21,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -80,6 +83,9 @@ class _Group:
     key: str
     label: str
     members: list[Typed] = field(default_factory=list)
+    # Readings of this value by sources whose own answer is another value that does not
+    # contradict it: they add to the score, not to the sources (`_lend`).
+    also: list[Typed] = field(default_factory=list)
 
     @property
     def docs(self) -> set[str]:
@@ -99,8 +105,11 @@ class _Group:
     def score(self) -> float:
         """How likely it is that the sources say this: at least one of their readings is
         right (each independent source reads its own text, so their errors are independent)."""
+        stories = self.stories
+        for member in self.also:
+            stories.setdefault(_story(member), member.span.confidence)
         wrong = 1.0
-        for confidence in self.stories.values():     # one per independent source
+        for confidence in stories.values():     # one per independent source
             wrong *= 1.0 - confidence
         return 1.0 - wrong
 
@@ -214,18 +223,21 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     described = asks_what_it_is(question, named)
     counting = asks_count(question)
     votes: dict[str, Typed] = {}
+    read: list[Typed] = []
     for span in sorted(spans, key=lambda s: -s.confidence):
         member = typed(span, described)
         if member.label not in wrong_kinds and not (counting and _fraction(member)):
             votes.setdefault(span.doc_id, member)
+            read.append(member)
     groups: dict[str, _Group] = {}
     for member in votes.values():
         groups.setdefault(member.key, _Group(member.key, member.label)).members.append(member)
     merged = _merge_contained(list(groups.values()))
-    answers = [g for g in merged if g.score >= calibration.threshold]
     where = asks_where(question)
     against = lambda a, b: (_incompatible(a, b, where) and not _different_subjects(a, b, named)  # noqa: E731
                             and not _apart_in_time(a, b, period))
+    _lend(merged, read, against)
+    answers = [g for g in merged if g.score >= calibration.threshold]
     weaker = [g for g in merged if calibration.floor <= g.score < calibration.threshold
               and any(against(g, a) for a in answers)]
     shown = answers + weaker
@@ -247,6 +259,24 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     sides = _components({at[i]: {at[j] for j in rivals[i]} for i in order})
     conflicts = tuple(_conflict(side, [shown[i] for i in order], positions) for side in sides)
     return positions, conflicts
+
+
+def _lend(groups: list[_Group], read: list[Typed], against: Callable[[_Group, _Group], bool]) -> None:
+    """Each source's readings of the values it did not vote for, where its own vote does not
+    contradict them, go to those values' scores (`_Group.also`). A source votes once, so a
+    value it also reads is otherwise lost: asked "What is the offer for each share?", one
+    report's best span is "customers in 30 countries" and its next "12.40 euros", which the
+    other report reads at 0.38; together they answer, as they do when the question is worded
+    so that the first report's best span is the price."""
+    voted = {m.doc_id: g for g in groups for m in g.members}
+    for group in groups:
+        for doc, own in voted.items():
+            if doc in group.docs or against(own, group):
+                continue
+            same = next((m for m in read if m.doc_id == doc
+                         and (m.key == group.key or _contains(group.key, m.key))), None)
+            if same:
+                group.also.append(same)
 
 
 def _fraction(member: Typed) -> bool:

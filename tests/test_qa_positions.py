@@ -41,6 +41,9 @@ STORIES = {
     "p": "date 2025-06-08 MARIBOR: Oberholzer won by 14 seconds. The train came off the tracks around ten "
          "minutes after leaving the station. A magnitude 6.4 quake hurt 57 people.",
     "q": "date 2025-06-09 MARIBOR: Oberholzer held off the chasing group by 22 seconds.",
+    "r": "date 2025-11-18 HELSINKI: Norrsken will pay 12.40 euros a share for Lumivaara.",
+    "s": "date 2025-11-18 HELSINKI: Lumivaara has 900 staff; the bid is 12.40 euros a share.",
+    "t": "date 2025-11-19 HELSINKI: The bid is 13.10 euros a share, up from 12.40 euros.",
 }
 
 
@@ -424,3 +427,26 @@ def test_a_count_of_people_is_a_whole_number(passages) -> None:
     spans = [span(passages, "p", "6.4", 0.9), span(passages, "p", "57", 0.6)]
     assert list(weighed("What is the number of injured from the quake?", spans)[0]) == ["57"]
     assert list(weighed("What was the magnitude of the quake?", spans)[0]) == ["6.4"]
+
+
+LENT = Calibration(scale=1.0, shift=-3.0, threshold=0.42, disagree=0.54)
+
+
+def test_a_value_a_source_reads_below_its_own_answer_still_counts_for_it(passages) -> None:
+    """Report s's best span is its staff count; its next is the price report r gives. The
+    price is answered, cited to r alone, as it would be if s's best span were the price."""
+    positions, conflicts = weigh([span(passages, "r", "12.40 euros", 0.375), span(passages, "s", "900", 0.26),
+                                  span(passages, "s", "12.40 euros", 0.13)],
+                                 "What is the offer for each Lumivaara share?", LENT)
+    assert [p.text for p in positions] == ["12.40 euros"] and not conflicts
+    assert positions[0].score == pytest.approx(1 - 0.625 * 0.87)
+    assert {c.doc_id for c in positions[0].citations} == {"r"} and positions[0].support == 1
+
+
+def test_a_source_lends_nothing_to_a_value_its_own_answer_contradicts(passages) -> None:
+    """t says 13.10 euros and mentions 12.40 as the old bid: its reading of 12.40 is no
+    support for 12.40 as the offer."""
+    positions, _ = weigh([span(passages, "r", "12.40 euros", 0.375), span(passages, "t", "13.10 euros", 0.3),
+                          span(passages, "t", "12.40 euros", 0.2)],
+                         "What is the offer for each Lumivaara share?", LENT)
+    assert positions == ()
