@@ -121,13 +121,18 @@ def _story(member: Typed) -> str:
     return copies.original if copies else member.doc_id
 
 
+# A period made an adjective by a hyphen: "17th-century", "Victorian-era", "1990s-era".
+_ATTRIBUTIVE = re.compile(r"\S+-(?:century|era)\b", re.IGNORECASE)
+
+
 def typed(span: Span, description: bool = False) -> Typed:
     """The span's label is that of the entity covering most of it, if that entity covers
     at least half the span. A count is a count however it is worded or tagged: "Eleven"
     opening a sentence (which spaCy leaves untagged), or "23 people" (a number and the
-    thing counted). Anything else, and any answer to "who is X?" (a `description`), is
-    free text."""
-    if description:
+    thing counted). Anything else, any answer to "who is X?" (a `description`), and a
+    period written as an adjective ("17th-century" paintings, a "Soviet-era" tank: what
+    the thing is, not when anything happened to it) is free text."""
+    if description or _ATTRIBUTIVE.match(span.text):
         return Typed(span, "TEXT", value_key(span.text, "TEXT"), span.text)
     text = span.passage.article.text
     best, label, named = 0, "TEXT", ""

@@ -44,6 +44,8 @@ STORIES = {
     "r": "date 2025-11-18 HELSINKI: Norrsken will pay 12.40 euros a share for Lumivaara.",
     "s": "date 2025-11-18 HELSINKI: Lumivaara has 900 staff; the bid is 12.40 euros a share.",
     "t": "date 2025-11-19 HELSINKI: The bid is 13.10 euros a share, up from 12.40 euros.",
+    "u": "date 2025-10-15 GHENT: Thieves stole three 17th-century paintings from the museum.",
+    "v": "date 2025-10-15 BRUGES: The paintings were stolen on October 14, police said.",
 }
 
 
@@ -450,3 +452,11 @@ def test_a_source_lends_nothing_to_a_value_its_own_answer_contradicts(passages) 
                           span(passages, "t", "12.40 euros", 0.2)],
                          "What is the offer for each Lumivaara share?", LENT)
     assert positions == ()
+
+
+def test_a_period_written_as_an_adjective_does_not_date_the_event(passages) -> None:
+    """"17th-century" says what was stolen, not when: it is no rival date to October 14."""
+    by_text, conflicts = weighed("When were the paintings stolen?", [
+        span(passages, "v", "October 14", 0.9), span(passages, "u", "17th-century", 0.8)])
+    assert set(by_text) == {"October 14", "17th-century"} and not conflicts
+    assert by_text["17th-century"].label == "TEXT"
