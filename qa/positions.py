@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -104,14 +104,26 @@ class _Group:
     @property
     def score(self) -> float:
         """How likely it is that the sources say this: at least one of their readings is
-        right (each independent source reads its own text, so their errors are independent)."""
+        right (each independent source reads its own text, so their errors are independent).
+        Readings lent by sources that answered otherwise count (`also`)."""
         stories = self.stories
         for member in self.also:
             stories.setdefault(_story(member), member.span.confidence)
-        wrong = 1.0
-        for confidence in stories.values():     # one per independent source
-            wrong *= 1.0 - confidence
-        return 1.0 - wrong
+        return _either(stories.values())
+
+    @property
+    def voted(self) -> float:
+        """The score from the sources' own answers alone: what a disagreement is claimed on.
+        A source that answered something else does not take a side."""
+        return _either(self.stories.values())
+
+
+def _either(confidences: Iterable[float]) -> float:
+    """The chance that at least one of independent readings is right."""
+    wrong = 1.0
+    for confidence in confidences:
+        wrong *= 1.0 - confidence
+    return 1.0 - wrong
 
 
 def _story(member: Typed) -> str:
@@ -213,7 +225,8 @@ def _lasting(span: Span) -> str:
 
 
 def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRATED,
-          period: Period | None = None) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
+          period: Period | None = None, unlikely: frozenset[str] = frozenset()
+          ) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
     """Positions best first (answers by most sources, then confidence; weaker readings
     last), and the conflicts among them.
 
@@ -222,9 +235,10 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     When the question names a `period` ("in 2023", "as of November 4"), positions with a
     source dated then come first, and a value said only at another time does not
     contradict one said then (`_apart_in_time`): the toll two days later answers another
-    question."""
+    question. Values of the `unlikely` labels (qa.expects) are no answer, as are those
+    the question's words rule out."""
     named = subjects(question, (s.passage for s in spans))
-    wrong_kinds = ruled_out(question)
+    wrong_kinds = ruled_out(question) | unlikely
     described = asks_what_it_is(question, named)
     counting = asks_count(question)
     votes: dict[str, Typed] = {}
@@ -247,7 +261,7 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
               and any(against(g, a) for a in answers)]
     shown = answers + weaker
     rivals = {i: {j for j, b in enumerate(shown) if j != i and (
-        max(a.score, b.score) >= calibration.threshold and min(a.score, b.score) >= calibration.disagree
+        max(a.score, b.score) >= calibration.threshold and min(a.voted, b.voted) >= calibration.disagree
         and against(a, b))} for i, a in enumerate(shown)}
     # A value that contradicts a stronger answer, with no disagreement to claim, is a weaker
     # reading even where it reaches the answer threshold: two values that cannot both hold

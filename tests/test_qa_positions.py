@@ -46,6 +46,7 @@ STORIES = {
     "t": "date 2025-11-19 HELSINKI: The bid is 13.10 euros a share, up from 12.40 euros.",
     "u": "date 2025-10-15 GHENT: Thieves stole three 17th-century paintings from the museum.",
     "v": "date 2025-10-15 BRUGES: The paintings were stolen on October 14, police said.",
+    "w": "date 2025-11-19 ESPOO: Lumivaara has 900 staff; one paper said 13.10 euros a share.",
 }
 
 
@@ -452,6 +453,17 @@ def test_a_source_lends_nothing_to_a_value_its_own_answer_contradicts(passages) 
                           span(passages, "t", "12.40 euros", 0.2)],
                          "What is the offer for each Lumivaara share?", LENT)
     assert positions == ()
+
+
+def test_a_lent_reading_helps_a_value_answer_but_claims_no_disagreement(passages) -> None:
+    """13.10 euros is t's answer, read too weakly to dispute 12.40; w's weaker reading of it
+    lifts its score, but w answered with its staff count and takes no side."""
+    positions, conflicts = weigh([span(passages, "r", "12.40 euros", 0.9), span(passages, "t", "13.10 euros", 0.5),
+                                  span(passages, "w", "900", 0.6), span(passages, "w", "13.10 euros", 0.3)],
+                                 "What is the offer for each Lumivaara share?", LENT)
+    assert not conflicts
+    by_text = {p.text: p for p in positions}
+    assert by_text["13.10 euros"].weak and by_text["13.10 euros"].score == pytest.approx(0.65)
 
 
 def test_a_period_written_as_an_adjective_does_not_date_the_event(passages) -> None:
