@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import machine
 from index import Article, Index
 from qa import Answer, ask
 from qa.reader import load_reader
@@ -380,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     judged = args.dataset in ("conflicts", "paraphrases")
     suffix = (f"-{args.setting}" if args.setting != "both" and not judged else "") + (
         f"-limit{args.limit}" if args.limit else "")
-    (RESULTS / f"quality-{args.dataset}{suffix}.json").write_text(json.dumps(results, indent=2))
+    written = {"machine": machine(), **results}
+    (RESULTS / f"quality-{args.dataset}{suffix}.json").write_text(json.dumps(written, indent=2))
     for name, summary in results.items():
         print(f"{args.dataset} {name}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "rows"))
     return 0

@@ -10,13 +10,13 @@ contains it ("2025" joins "18 November 2025", "Moliagul" joins "Moliagul, Victor
 
 Two positions conflict when their values cannot both hold (two people, two numbers, two
 days, two times of day), both or neither were said in the time the question names, the
-stronger is an answer, and the weaker is read with at least the calibrated
-`disagree` confidence (train/verdict.py chooses it on made disagreements, agreements and
-unrelated pairs, for few false alarms). Free-text answers never conflict: two wordings
-of a description are not a contradiction, and a false "Sources disagree" is as bad as a
-hidden one. A value that contradicts an answer but is read too weakly to claim a
-disagreement is still listed, as a weaker reading with its source: no side of a
-question disappears without a word.
+stronger is an answer, and the weaker is read, by the sources that give it as their
+answer, with at least the calibrated `disagree` confidence (train/verdict.py chooses it
+on made disagreements, agreements and unrelated pairs, for few false alarms). Free-text
+answers never conflict: two wordings of a description are not a contradiction, and a
+false "Sources disagree" is as bad as a hidden one. A value that contradicts an answer
+but is read too weakly to claim a disagreement is still listed, as a weaker reading
+with its source: no side of a question disappears without a word.
 """
 
 from __future__ import annotations

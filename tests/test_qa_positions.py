@@ -458,9 +458,9 @@ def test_a_source_lends_nothing_to_a_value_its_own_answer_contradicts(passages) 
 def test_a_lent_reading_helps_a_value_answer_but_claims_no_disagreement(passages) -> None:
     """13.10 euros is t's answer, read too weakly to dispute 12.40; w's weaker reading of it
     lifts its score, but w answered with its staff count and takes no side."""
-    positions, conflicts = weigh([span(passages, "r", "12.40 euros", 0.9), span(passages, "t", "13.10 euros", 0.5),
-                                  span(passages, "w", "900", 0.6), span(passages, "w", "13.10 euros", 0.3)],
-                                 "What is the offer for each Lumivaara share?", LENT)
+    spans = [span(passages, "r", "12.40 euros", 0.9), span(passages, "t", "13.10 euros", 0.5),
+             span(passages, "w", "900", 0.6), span(passages, "w", "13.10 euros", 0.3)]
+    positions, conflicts = weigh(spans, "What is the offer for each Lumivaara share?", LENT)
     assert not conflicts
     by_text = {p.text: p for p in positions}
     assert by_text["13.10 euros"].weak and by_text["13.10 euros"].score == pytest.approx(0.65)
