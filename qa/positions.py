@@ -225,8 +225,7 @@ def _lasting(span: Span) -> str:
 
 
 def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRATED,
-          period: Period | None = None, unlikely: frozenset[str] = frozenset()
-          ) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
+          period: Period | None = None) -> tuple[tuple[Position, ...], tuple[Conflict, ...]]:
     """Positions best first (answers by most sources, then confidence; weaker readings
     last), and the conflicts among them.
 
@@ -235,10 +234,9 @@ def weigh(spans: list[Span], question: str, calibration: Calibration = UNCALIBRA
     When the question names a `period` ("in 2023", "as of November 4"), positions with a
     source dated then come first, and a value said only at another time does not
     contradict one said then (`_apart_in_time`): the toll two days later answers another
-    question. Values of the `unlikely` labels (qa.expects) are no answer, as are those
-    the question's words rule out."""
+    question."""
     named = subjects(question, (s.passage for s in spans))
-    wrong_kinds = ruled_out(question) | unlikely
+    wrong_kinds = ruled_out(question)
     described = asks_what_it_is(question, named)
     counting = asks_count(question)
     votes: dict[str, Typed] = {}
